@@ -1,0 +1,186 @@
+//! Supabase JWT auth (DESIGN §2): HS256 with `SUPABASE_JWT_SECRET`, `exp` checked, `aud` =
+//! `authenticated`. Admins carry `app_metadata.role = "admin"`; parents are found by `sub`.
+use crate::http::{header, ApiError};
+use deadpool_postgres::GenericClient;
+use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
+use lambda_http::Request;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize)]
+struct AppMetadata {
+    role: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Claims {
+    sub: String,
+    email: Option<String>,
+    app_metadata: Option<AppMetadata>,
+}
+
+/// A verified caller, before any role check.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: String,
+    pub email: Option<String>,
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Admin {
+    pub user_id: String,
+    pub email: Option<String>,
+}
+
+impl Admin {
+    /// Who to record as the actor: the email when the token has one, else the user id.
+    pub fn actor(&self) -> String {
+        self.email.clone().unwrap_or_else(|| self.user_id.clone())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Parent {
+    pub user_id: String,
+    pub parent_id: Uuid,
+}
+
+pub struct JwtVerifier {
+    secret: SecretString,
+}
+
+impl JwtVerifier {
+    pub fn new(secret: SecretString) -> Self {
+        JwtVerifier { secret }
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_audience(&["authenticated"]);
+        validation.leeway = 30;
+        let key = DecodingKey::from_secret(self.secret.expose_secret().as_bytes());
+        let data = decode::<Claims>(token, &key, &validation).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            let why = match e.kind() {
+                ErrorKind::ExpiredSignature => "the token has expired",
+                ErrorKind::InvalidAudience => "the token is not for this audience",
+                ErrorKind::InvalidSignature => "the token signature is invalid",
+                _ => "the token is invalid",
+            };
+            ApiError::Unauthorized(why.to_string())
+        })?;
+        let is_admin = data
+            .claims
+            .app_metadata
+            .as_ref()
+            .and_then(|m| m.role.as_deref())
+            == Some("admin");
+        Ok(Caller {
+            user_id: data.claims.sub,
+            email: data.claims.email,
+            is_admin,
+        })
+    }
+
+    pub fn caller(&self, req: &Request) -> Result<Caller, ApiError> {
+        let value = header(req, "authorization")
+            .ok_or_else(|| ApiError::Unauthorized("an Authorization: Bearer token is required".into()))?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::Unauthorized("an Authorization: Bearer token is required".into()))?;
+        self.verify(token)
+    }
+
+    pub fn require_admin(&self, req: &Request) -> Result<Admin, ApiError> {
+        let caller = self.caller(req)?;
+        if !caller.is_admin {
+            return Err(ApiError::Forbidden("this route is for admins only".into()));
+        }
+        Ok(Admin {
+            user_id: caller.user_id,
+            email: caller.email,
+        })
+    }
+
+    pub async fn require_parent(
+        &self,
+        db: &impl GenericClient,
+        req: &Request,
+    ) -> Result<Parent, ApiError> {
+        let caller = self.caller(req)?;
+        let user_id = Uuid::parse_str(&caller.user_id)
+            .map_err(|_| ApiError::Forbidden("this route is for parents only".into()))?;
+        let row = db
+            .query_opt("SELECT id FROM parents WHERE user_id = $1", &[&user_id])
+            .await?;
+        match row {
+            Some(r) => Ok(Parent {
+                user_id: caller.user_id,
+                parent_id: r.get(0),
+            }),
+            None => Err(ApiError::Forbidden("this route is for parents only".into())),
+        }
+    }
+}
+
+/// Signs a token the way Supabase does. Used by local-api's printed demo tokens and by tests.
+pub fn sign_token(
+    secret: &str,
+    sub: &str,
+    email: Option<&str>,
+    role: Option<&str>,
+    expires_in_secs: i64,
+) -> Result<String, jsonwebtoken::errors::Error> {
+    let exp = chrono::Utc::now().timestamp() + expires_in_secs;
+    let mut claims = serde_json::json!({
+        "sub": sub,
+        "aud": "authenticated",
+        "role": "authenticated",
+        "exp": exp,
+        "iat": chrono::Utc::now().timestamp(),
+    });
+    if let Some(e) = email {
+        claims["email"] = serde_json::Value::String(e.to_string());
+    }
+    if let Some(r) = role {
+        claims["app_metadata"] = serde_json::json!({ "role": r });
+    }
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verifier() -> JwtVerifier {
+        JwtVerifier::new(SecretString::from("test-secret-at-least-32-bytes-long!!"))
+    }
+
+    #[test]
+    fn admin_role_is_read_from_app_metadata() -> Result<(), Box<dyn std::error::Error>> {
+        let t = sign_token("test-secret-at-least-32-bytes-long!!", "u1", None, Some("admin"), 60)?;
+        assert!(verifier().verify(&t).map_err(|e| e.to_string())?.is_admin);
+        let t = sign_token("test-secret-at-least-32-bytes-long!!", "u1", None, None, 60)?;
+        assert!(!verifier().verify(&t).map_err(|e| e.to_string())?.is_admin);
+        Ok(())
+    }
+
+    #[test]
+    fn expired_and_forged_tokens_are_refused() -> Result<(), Box<dyn std::error::Error>> {
+        let expired = sign_token("test-secret-at-least-32-bytes-long!!", "u1", None, Some("admin"), -3600)?;
+        assert_eq!(verifier().verify(&expired).err().map(|e| e.status()), Some(401));
+        let forged = sign_token("another-secret-another-secret-xx", "u1", None, Some("admin"), 60)?;
+        assert_eq!(verifier().verify(&forged).err().map(|e| e.status()), Some(401));
+        assert_eq!(verifier().verify("not.a.jwt").err().map(|e| e.status()), Some(401));
+        Ok(())
+    }
+}

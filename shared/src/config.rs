@@ -1,0 +1,171 @@
+//! Configuration comes from the environment only (DESIGN §2). This module owns the list of
+//! variable names and answers which ones a function needs and which of those are missing.
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Every variable the functions read. Names are a contract.
+pub const KNOWN_VARS: &[&str] = &[
+    "DATABASE_URL",
+    "RAZORPAY_KEY_ID",
+    "RAZORPAY_KEY_SECRET",
+    "RAZORPAY_WEBHOOK_SECRET",
+    "RAZORPAY_API_BASE",
+    "CAL_WEBHOOK_SECRET",
+    "SUPABASE_JWT_SECRET",
+    "NOTIFICATIONS_QUEUE_URL",
+    "SITE_URL",
+    "ADMIN_ALERT_EMAIL",
+    "COACH_COST_PERCENT",
+    "EMAIL_FROM",
+    "WHATSAPP_API_BASE",
+    "WHATSAPP_PHONE_NUMBER_ID",
+    "WHATSAPP_TOKEN",
+    "EXPORTS_BUCKET",
+    "CALENDAR_QUEUE_URL",
+    // Tuning knobs with safe defaults (not part of the contract list, all optional).
+    "RAZORPAY_TIMEOUT_MS",
+    "REFUND_SYNC_MIN_AGE_SECONDS",
+    "DB_POOL_SIZE",
+];
+
+pub const DEFAULT_RAZORPAY_API_BASE: &str = "https://api.razorpay.com";
+pub const DEFAULT_WHATSAPP_API_BASE: &str = "https://graph.facebook.com/v21.0";
+pub const DEFAULT_COACH_COST_PERCENT: u8 = 50;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("missing environment variable(s): {}", .0.join(", "))]
+    Missing(Vec<String>),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: String, reason: String },
+}
+
+/// A snapshot of the environment. `Debug` prints names only: values may be secrets.
+#[derive(Clone, Default)]
+pub struct Config {
+    vars: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("set", &self.vars.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Self {
+        let vars = KNOWN_VARS
+            .iter()
+            .filter_map(|name| {
+                std::env::var(name)
+                    .ok()
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (name.to_string(), v))
+            })
+            .collect();
+        Config { vars }
+    }
+
+    pub fn from_pairs<I, K, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        Config {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    pub fn with(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.vars.insert(name.to_string(), value.into());
+        self
+    }
+
+    pub fn without(mut self, name: &str) -> Self {
+        self.vars.remove(name);
+        self
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    pub fn require(&self, name: &str) -> Result<&str, ConfigError> {
+        self.get(name)
+            .ok_or_else(|| ConfigError::Missing(vec![name.to_string()]))
+    }
+
+    /// The names in `needed` that are not set, in the order given.
+    pub fn missing<'a>(&self, needed: &[&'a str]) -> Vec<&'a str> {
+        needed
+            .iter()
+            .copied()
+            .filter(|n| self.get(n).is_none())
+            .collect()
+    }
+
+    pub fn razorpay_api_base(&self) -> &str {
+        self.get("RAZORPAY_API_BASE")
+            .unwrap_or(DEFAULT_RAZORPAY_API_BASE)
+    }
+
+    pub fn coach_cost_percent(&self) -> Result<u8, ConfigError> {
+        match self.get("COACH_COST_PERCENT") {
+            None => Ok(DEFAULT_COACH_COST_PERCENT),
+            Some(v) => match v.trim().parse::<u8>() {
+                Ok(p) if p <= 100 => Ok(p),
+                _ => Err(ConfigError::Invalid {
+                    name: "COACH_COST_PERCENT".into(),
+                    reason: "must be a whole number from 0 to 100".into(),
+                }),
+            },
+        }
+    }
+
+    pub fn u64_or(&self, name: &str, default: u64) -> Result<u64, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
+                name: name.into(),
+                reason: "must be a whole number".into(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_lists_unset_names_in_order() {
+        let c = Config::from_pairs([("DATABASE_URL", "postgres://x")]);
+        assert_eq!(
+            c.missing(&["SUPABASE_JWT_SECRET", "DATABASE_URL", "SITE_URL"]),
+            vec!["SUPABASE_JWT_SECRET", "SITE_URL"]
+        );
+    }
+
+    #[test]
+    fn debug_never_prints_values() {
+        let c = Config::from_pairs([("RAZORPAY_KEY_SECRET", "super-secret-value")]);
+        let printed = format!("{c:?}");
+        assert!(printed.contains("RAZORPAY_KEY_SECRET"));
+        assert!(!printed.contains("super-secret-value"));
+    }
+
+    #[test]
+    fn coach_percent_defaults_and_validates() {
+        assert_eq!(Config::default().coach_cost_percent().ok(), Some(50));
+        let c = Config::default().with("COACH_COST_PERCENT", "101");
+        assert!(c.coach_cost_percent().is_err());
+        let c = Config::default().with("COACH_COST_PERCENT", "40");
+        assert_eq!(c.coach_cost_percent().ok(), Some(40));
+    }
+}

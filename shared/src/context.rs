@@ -1,0 +1,72 @@
+//! What a function builds once per cold start: configuration, the database pool and the
+//! clients. Pieces whose variables are missing stay empty; a route that needs one answers 503
+//! naming the variable (local-api), and a Lambda binary refuses to start without them.
+use crate::auth::JwtVerifier;
+use crate::config::Config;
+use crate::http::ApiError;
+use crate::outbox::Publisher;
+use crate::razorpay::RazorpayClient;
+use deadpool_postgres::Pool;
+use secrecy::SecretString;
+use std::time::Duration;
+
+pub struct AppContext {
+    pub config: Config,
+    pub pool: Pool,
+    razorpay: Option<RazorpayClient>,
+    jwt: Option<JwtVerifier>,
+    publisher: Publisher,
+}
+
+impl AppContext {
+    pub async fn build(config: Config, pool_size: usize) -> anyhow::Result<Self> {
+        let database_url = config.require("DATABASE_URL")?;
+        let pool = crate::db::pool(database_url, pool_size)?;
+        let razorpay = match (config.get("RAZORPAY_KEY_ID"), config.get("RAZORPAY_KEY_SECRET")) {
+            (Some(id), Some(secret)) => Some(RazorpayClient::new(
+                config.razorpay_api_base(),
+                id,
+                SecretString::from(secret.to_string()),
+                Duration::from_millis(config.u64_or("RAZORPAY_TIMEOUT_MS", 8000)?),
+            )?),
+            _ => None,
+        };
+        let jwt = config
+            .get("SUPABASE_JWT_SECRET")
+            .map(|s| JwtVerifier::new(SecretString::from(s.to_string())));
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let publisher = Publisher::new(
+            aws_sdk_sqs::Client::new(&aws),
+            config.get("NOTIFICATIONS_QUEUE_URL").map(str::to_string),
+            config.get("CALENDAR_QUEUE_URL").map(str::to_string),
+        );
+        Ok(AppContext {
+            config,
+            pool,
+            razorpay,
+            jwt,
+            publisher,
+        })
+    }
+
+    /// Replaces the Razorpay client (tests shorten its retry backoff).
+    pub fn set_razorpay(&mut self, client: RazorpayClient) {
+        self.razorpay = Some(client);
+    }
+
+    pub fn razorpay(&self) -> Result<&RazorpayClient, ApiError> {
+        self.razorpay
+            .as_ref()
+            .ok_or_else(|| ApiError::missing_config(&["RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET"]))
+    }
+
+    pub fn jwt(&self) -> Result<&JwtVerifier, ApiError> {
+        self.jwt
+            .as_ref()
+            .ok_or_else(|| ApiError::missing_config(&["SUPABASE_JWT_SECRET"]))
+    }
+
+    pub fn publisher(&self) -> &Publisher {
+        &self.publisher
+    }
+}

@@ -1,0 +1,115 @@
+//! The catalogue of functions: name, trigger, the variables each needs, and the HTTP routes.
+//! Lambda binaries, local-api and the template tests all read this one list.
+use crate::context::AppContext;
+use crate::http::ApiError;
+use lambda_http::{Body, Request, Response};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Http,
+    Schedule,
+    Queue,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FunctionSpec {
+    pub name: &'static str,
+    pub trigger: Trigger,
+    pub env: &'static [&'static str],
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub method: &'static str,
+    /// API Gateway syntax: `/parent/sessions/{sessionId}/reschedule`.
+    pub path: &'static str,
+    pub function: &'static str,
+}
+
+pub const FUNCTIONS: &[FunctionSpec] = &[
+    FunctionSpec {
+        name: crate::refunds::handler::FUNCTION,
+        trigger: Trigger::Http,
+        env: &[
+            "DATABASE_URL",
+            "SUPABASE_JWT_SECRET",
+            "RAZORPAY_KEY_ID",
+            "RAZORPAY_KEY_SECRET",
+            "NOTIFICATIONS_QUEUE_URL",
+        ],
+    },
+    FunctionSpec {
+        name: crate::refunds::sync::FUNCTION,
+        trigger: Trigger::Schedule,
+        env: &["DATABASE_URL", "RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "NOTIFICATIONS_QUEUE_URL"],
+    },
+];
+
+pub const ROUTES: &[Route] = &[Route {
+    method: "POST",
+    path: "/admin/refunds",
+    function: crate::refunds::handler::FUNCTION,
+}];
+
+pub fn spec(name: &str) -> Option<&'static FunctionSpec> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+/// Matches a method and path against the routes; returns the route and its path parameters.
+pub fn match_route(method: &str, path: &str) -> Option<(&'static Route, Vec<(String, String)>)> {
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    ROUTES.iter().filter(|r| r.method.eq_ignore_ascii_case(method)).find_map(|r| {
+        let pattern: Vec<&str> = r.path.split('/').collect();
+        if pattern.len() != parts.len() {
+            return None;
+        }
+        let mut params = Vec::new();
+        for (p, actual) in pattern.iter().zip(&parts) {
+            if let Some(name) = p.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
+                if actual.is_empty() {
+                    return None;
+                }
+                params.push((name.to_string(), actual.to_string()));
+            } else if p != actual {
+                return None;
+            }
+        }
+        Some((r, params))
+    })
+}
+
+/// Runs an HTTP function's handler.
+pub async fn dispatch_http(ctx: &AppContext, function: &str, req: Request) -> Response<Body> {
+    match function {
+        crate::refunds::handler::FUNCTION => Box::pin(crate::refunds::handler::handle(ctx, req)).await,
+        _ => ApiError::NotFound("no such route".into()).into_response(&crate::http::request_id(&req)),
+    }
+}
+
+/// Runs a non-HTTP function (cron or queue consumer) once with its event; returns its result.
+pub async fn invoke_event(ctx: &AppContext, function: &str, _event: Value) -> anyhow::Result<Value> {
+    match function {
+        crate::refunds::sync::FUNCTION => Ok(serde_json::to_value(Box::pin(crate::refunds::sync::run_once(ctx)).await?)?),
+        other => anyhow::bail!("{other} is not an event-driven function"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_match_with_parameters() {
+        assert_eq!(match_route("POST", "/admin/refunds").map(|(r, _)| r.function), Some("refund-initiate"));
+        assert!(match_route("GET", "/admin/refunds").is_none());
+        assert!(match_route("POST", "/admin/refunds/x").is_none());
+    }
+
+    #[test]
+    fn every_route_names_a_known_http_function() {
+        for r in ROUTES {
+            assert_eq!(spec(r.function).map(|s| s.trigger), Some(Trigger::Http), "{}", r.function);
+        }
+    }
+}

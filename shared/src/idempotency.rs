@@ -1,0 +1,105 @@
+//! `Idempotency-Key` for admin POSTs: the same key with the same body replays the stored
+//! response; the same key with another body is a 409; a key whose first request is still
+//! running is a 409 too. Responses of 5xx are not stored, so the caller can retry.
+use crate::http::{json_response, ApiError};
+use deadpool_postgres::Pool;
+use lambda_http::{Body, Response};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+pub enum Begin {
+    /// First time this key is seen: run the request, then `finish`.
+    Proceed,
+    /// Seen before with the same body and finished: send this again.
+    Replay(Response<Body>),
+}
+
+pub fn validate_key(key: &str) -> Result<(), ApiError> {
+    if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(ApiError::invalid_field(
+            "Idempotency-Key",
+            "must be 1 to 255 visible ASCII characters",
+        ));
+    }
+    Ok(())
+}
+
+pub fn hash_body(body: &[u8]) -> String {
+    hex::encode(Sha256::digest(body))
+}
+
+pub async fn begin(pool: &Pool, scope: &str, key: &str, request_hash: &str) -> Result<Begin, ApiError> {
+    validate_key(key)?;
+    let client = pool.get().await?;
+    let inserted = client
+        .execute(
+            "INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)
+             ON CONFLICT (scope, key) DO NOTHING",
+            &[&scope, &key, &request_hash],
+        )
+        .await?;
+    if inserted == 1 {
+        return Ok(Begin::Proceed);
+    }
+    let row = client
+        .query_opt(
+            "SELECT request_hash, response_status, response_body FROM idempotency_keys
+             WHERE scope = $1 AND key = $2",
+            &[&scope, &key],
+        )
+        .await?;
+    let Some(row) = row else {
+        // Abandoned between our insert and read: treat it as in progress; a retry will proceed.
+        return Err(in_progress());
+    };
+    let stored_hash: String = row.get(0);
+    if stored_hash != request_hash {
+        return Err(ApiError::Conflict {
+            code: "idempotency_key_reused",
+            message: "this Idempotency-Key was already used with a different request body".into(),
+        });
+    }
+    let status: Option<i32> = row.get(1);
+    let body: Option<Value> = row.get(2);
+    match (status, body) {
+        (Some(s), Some(b)) => {
+            let mut resp = json_response(u16::try_from(s).unwrap_or(200), &b);
+            resp.headers_mut()
+                .insert("idempotent-replayed", http::HeaderValue::from_static("true"));
+            Ok(Begin::Replay(resp))
+        }
+        _ => Err(in_progress()),
+    }
+}
+
+fn in_progress() -> ApiError {
+    ApiError::Conflict {
+        code: "idempotency_key_in_progress",
+        message: "a request with this Idempotency-Key is still being processed".into(),
+    }
+}
+
+/// Stores the response for replay, or forgets the key when the outcome was a server error.
+pub async fn finish(pool: &Pool, scope: &str, key: &str, status: u16, body: &Value) {
+    let result = async {
+        let client = pool.get().await?;
+        if status >= 500 {
+            client
+                .execute("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2", &[&scope, &key])
+                .await?;
+        } else {
+            client
+                .execute(
+                    "UPDATE idempotency_keys SET response_status = $3, response_body = $4
+                     WHERE scope = $1 AND key = $2",
+                    &[&scope, &key, &i32::from(status), body],
+                )
+                .await?;
+        }
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "could not record the idempotent response");
+    }
+}

@@ -1,0 +1,134 @@
+//! The outbox (DESIGN §4): a function writes its messages in the same transaction as its state
+//! change, then publishes them to SQS after commit. Whatever is not published then (SQS down,
+//! Lambda killed) is left for `outbox-relay`. Each message carries its outbox id, on which
+//! consumers dedupe.
+use deadpool_postgres::{GenericClient, Pool};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+pub const TOPIC_NOTIFICATIONS: &str = "notifications";
+pub const TOPIC_CALENDAR: &str = "calendar";
+
+/// Message categories the notification dispatcher understands.
+pub const CATEGORY_TRANSACTIONAL: &str = "transactional";
+
+/// Inserts a notification for the dispatcher: `{id, template, category, recipient, data}`.
+pub async fn enqueue_notification(
+    db: &impl GenericClient,
+    template: &str,
+    category: &str,
+    recipient: Value,
+    data: Value,
+) -> Result<Uuid, tokio_postgres::Error> {
+    let id = Uuid::new_v4();
+    let payload = json!({
+        "id": id,
+        "template": template,
+        "category": category,
+        "recipient": recipient,
+        "data": data,
+    });
+    db.execute(
+        "INSERT INTO outbox (id, topic, payload) VALUES ($1, $2, $3)",
+        &[&id, &TOPIC_NOTIFICATIONS, &payload],
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Where each topic goes on SQS.
+#[derive(Clone)]
+pub struct Publisher {
+    sqs: aws_sdk_sqs::Client,
+    notifications_url: Option<String>,
+    calendar_url: Option<String>,
+}
+
+impl Publisher {
+    pub fn new(sqs: aws_sdk_sqs::Client, notifications_url: Option<String>, calendar_url: Option<String>) -> Self {
+        Publisher {
+            sqs,
+            notifications_url,
+            calendar_url,
+        }
+    }
+
+    fn queue_for(&self, topic: &str) -> Option<&str> {
+        match topic {
+            TOPIC_NOTIFICATIONS => self.notifications_url.as_deref(),
+            TOPIC_CALENDAR => self.calendar_url.as_deref(),
+            _ => None,
+        }
+    }
+
+    async fn send(&self, topic: &str, payload: &Value) -> Result<(), String> {
+        let url = self
+            .queue_for(topic)
+            .ok_or_else(|| format!("no queue configured for topic {topic}"))?;
+        self.sqs
+            .send_message()
+            .queue_url(url)
+            .message_body(payload.to_string())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                let e = aws_sdk_sqs::error::DisplayErrorContext(e).to_string();
+                e.chars().take(300).collect()
+            })
+    }
+
+    /// Publishes the given rows if still unpublished. Each row is locked while it is sent, so two
+    /// publishers (this and the relay) never send the same row at once. Failures are recorded on
+    /// the row and retried later with backoff; returns how many were published.
+    pub async fn publish(&self, pool: &Pool, ids: &[Uuid]) -> usize {
+        let mut published = 0;
+        for id in ids {
+            match self.publish_one(pool, *id).await {
+                Ok(true) => published += 1,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(outbox_id = %id, error = %e, "outbox publish deferred to the relay"),
+            }
+        }
+        published
+    }
+
+    async fn publish_one(&self, pool: &Pool, id: Uuid) -> anyhow::Result<bool> {
+        let mut client = pool.get().await?;
+        let tx = client.transaction().await?;
+        let row = tx
+            .query_opt(
+                "SELECT topic, payload FROM outbox
+                 WHERE id = $1 AND published_at IS NULL FOR UPDATE SKIP LOCKED",
+                &[&id],
+            )
+            .await?;
+        let Some(row) = row else { return Ok(false) };
+        let topic: String = row.get(0);
+        let payload: Value = row.get(1);
+        match self.send(&topic, &payload).await {
+            Ok(()) => {
+                tx.execute(
+                    "UPDATE outbox SET published_at = NOW(), attempts = attempts + 1, last_error = NULL
+                     WHERE id = $1",
+                    &[&id],
+                )
+                .await?;
+                tx.commit().await?;
+                tracing::info!(outbox_id = %id, topic, "outbox message published");
+                Ok(true)
+            }
+            Err(e) => {
+                tx.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+                       next_attempt_at = NOW() + make_interval(secs => LEAST(300, 2 ^ LEAST(attempts, 8)))
+                     WHERE id = $1",
+                    &[&id, &e],
+                )
+                .await?;
+                tx.commit().await?;
+                anyhow::bail!(e)
+            }
+        }
+    }
+}

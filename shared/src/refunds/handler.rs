@@ -1,0 +1,300 @@
+//! `POST /admin/refunds`: quote, record, refund through Razorpay, then end the enrollment — in
+//! that order, so that money never moves without a record and never moves twice.
+use super::calculator::{self, Calculation};
+use super::store::{self, InsertError, NewTermination, RefundStatus, Termination};
+use super::{accept_effects, apply_gateway_refund, Applied};
+use crate::context::AppContext;
+use crate::http::{body_bytes, header, json_response, respond, ApiError, FieldErrors, MAX_JSON_BODY};
+use crate::idempotency::{self, Begin};
+use crate::razorpay::{CreateRefund, GatewayError};
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+pub const FUNCTION: &str = "refund-initiate";
+
+#[derive(Debug)]
+pub struct RefundRequest {
+    pub enrollment_id: Uuid,
+    pub reason: String,
+    pub notes: Option<String>,
+    pub dry_run: bool,
+}
+
+impl RefundRequest {
+    /// Parses and validates the body, naming every bad field. Unknown fields are refused: a
+    /// mistyped `dry_run` must not turn a quote into a real refund.
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::default();
+        for key in body.keys() {
+            if !matches!(key.as_str(), "enrollmentId" | "reason" | "notes" | "dryRun") {
+                errors.add(key, "unknown field");
+            }
+        }
+        let enrollment_id = match body.get("enrollmentId") {
+            Some(Value::String(s)) => match Uuid::parse_str(s.trim()) {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    errors.add("enrollmentId", "must be a UUID");
+                    None
+                }
+            },
+            Some(_) => {
+                errors.add("enrollmentId", "must be a string (a UUID)");
+                None
+            }
+            None => {
+                errors.add("enrollmentId", "required");
+                None
+            }
+        };
+        let reason = match body.get("reason") {
+            Some(Value::String(s)) => {
+                let s = s.trim();
+                let n = s.chars().count();
+                if !(10..=500).contains(&n) {
+                    errors.add("reason", "must be 10 to 500 characters");
+                }
+                s.to_string()
+            }
+            Some(_) => {
+                errors.add("reason", "must be a string");
+                String::new()
+            }
+            None => {
+                errors.add("reason", "required");
+                String::new()
+            }
+        };
+        let notes = match body.get("notes") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.chars().count() <= 2000 => Some(s.clone()),
+            Some(Value::String(_)) => {
+                errors.add("notes", "must be at most 2000 characters");
+                None
+            }
+            Some(_) => {
+                errors.add("notes", "must be a string");
+                None
+            }
+        };
+        let dry_run = match body.get("dryRun") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                errors.add("dryRun", "must be true or false");
+                false
+            }
+        };
+        errors.into_result()?;
+        match enrollment_id {
+            Some(enrollment_id) => Ok(RefundRequest {
+                enrollment_id,
+                reason,
+                notes,
+                dry_run,
+            }),
+            None => Err(ApiError::invalid_field("enrollmentId", "required")),
+        }
+    }
+}
+
+pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(FUNCTION, req, |req, rid| async move {
+        let admin = ctx.jwt()?.require_admin(&req)?;
+        let bytes = body_bytes(&req, MAX_JSON_BODY)?;
+        let key = header(&req, "idempotency-key").map(str::to_string);
+        let scope = format!("{FUNCTION}:{}", admin.user_id);
+        let Some(key) = key else {
+            let (status, body) = initiate(ctx, &req, &admin.actor()).await?;
+            return Ok(json_response(status, &body));
+        };
+        match idempotency::begin(&ctx.pool, &scope, &key, &idempotency::hash_body(bytes)).await? {
+            Begin::Replay(resp) => Ok(resp),
+            Begin::Proceed => {
+                let result = initiate(ctx, &req, &admin.actor()).await;
+                let (status, body) = match &result {
+                    Ok((s, b)) => (*s, b.clone()),
+                    Err(e) => (e.status(), e.to_body(&rid)),
+                };
+                idempotency::finish(&ctx.pool, &scope, &key, status, &body).await;
+                let (status, body) = result?;
+                Ok(json_response(status, &body))
+            }
+        }
+    })
+    .await
+}
+
+fn termination_json(t: &Termination) -> Value {
+    serde_json::to_value(t).unwrap_or(Value::Null)
+}
+
+async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, Value), ApiError> {
+    let body = crate::http::json_object(req, MAX_JSON_BODY)?;
+    let input = RefundRequest::parse(&body)?;
+    let coach_percent = ctx
+        .config
+        .coach_cost_percent()
+        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    // Fail before writing anything when the gateway is not configured.
+    let gateway = ctx.razorpay()?;
+
+    // Step 1: lock the enrollment, refuse if terminated or a refund is active, record `pending`.
+    let mut client = ctx.pool.get().await?;
+    let tx = client.transaction().await?;
+    let enrollment = store::lock_enrollment(&tx, input.enrollment_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no enrollment with this id".into()))?;
+    if let Some(active) = store::active_termination(&tx, enrollment.id).await? {
+        return Err(ApiError::Conflict {
+            code: if active.refund_status == RefundStatus::Completed { "already_refunded" } else { "refund_in_progress" },
+            message: format!("a refund for this enrollment is already {}", active.refund_status.as_str()),
+        });
+    }
+    if enrollment.status == "terminated" {
+        return Err(ApiError::Conflict {
+            code: "already_terminated",
+            message: "this enrollment is already terminated".into(),
+        });
+    }
+    let payment = store::captured_payment(&tx, enrollment.id).await?.ok_or(ApiError::Conflict {
+        code: "no_captured_payment",
+        message: "this enrollment has no captured payment to refund".into(),
+    })?;
+    let completed = store::count_completed_sessions(&tx, enrollment.id).await?;
+    let calc = calculator::quote(
+        payment.amount,
+        enrollment.sessions_total,
+        completed,
+        coach_percent,
+        Some(payment.captured_at),
+        chrono::Utc::now(),
+    )
+    .map_err(|e| ApiError::Conflict {
+        code: "not_refundable",
+        message: e.to_string(),
+    })?;
+    if input.dry_run {
+        tx.rollback().await?;
+        return Ok((200, json!({ "dryRun": true, "calculation": calc })));
+    }
+    let termination = match store::insert_termination(
+        &tx,
+        &NewTermination {
+            enrollment_id: enrollment.id,
+            reason: &input.reason,
+            notes: input.notes.as_deref(),
+            calc: &calc,
+            razorpay_payment_id: &payment.razorpay_payment_id,
+            created_by: actor,
+        },
+    )
+    .await
+    {
+        Ok(t) => t,
+        Err(InsertError::ActiveExists) => {
+            return Err(ApiError::Conflict {
+                code: "refund_in_progress",
+                message: "a refund for this enrollment is already in progress".into(),
+            })
+        }
+        Err(InsertError::Db(e)) => return Err(e.into()),
+    };
+    if calc.refund_amount == 0 {
+        // Nothing to send back (every session used): end the enrollment without a gateway call.
+        let mut applied = Applied::default();
+        let done = store::advance(&tx, termination.id, RefundStatus::Completed, None, None)
+            .await?
+            .unwrap_or(termination);
+        accept_effects(&tx, &done, &mut applied).await?;
+        tx.commit().await?;
+        ctx.publisher().publish(&ctx.pool, &applied.outbox).await;
+        return Ok((201, json!({ "termination": termination_json(&done), "calculation": calc, "razorpayRefundId": null })));
+    }
+    tx.commit().await?;
+    drop(client);
+    tracing::info!(termination_id = %termination.id, enrollment_id = %enrollment.id, "refund recorded as pending");
+
+    // Step 2: ask Razorpay, with the termination id as the idempotency key.
+    let notes = refund_notes(&termination);
+    let outcome = gateway
+        .create_refund(
+            &payment.razorpay_payment_id,
+            &CreateRefund {
+                amount: calc.refund_amount,
+                notes: &notes,
+            },
+            &termination.id.to_string(),
+        )
+        .await;
+
+    // Step 3: record the outcome.
+    match outcome {
+        Ok(refund) => match record_accepted(ctx, &termination, &refund.id, &refund.status).await {
+            Ok(t) => Ok((
+                201,
+                json!({ "termination": termination_json(&t), "calculation": calc, "razorpayRefundId": refund.id }),
+            )),
+            Err(e) => {
+                // Razorpay has the refund; the sync job will adopt it from the pending row.
+                tracing::error!(termination_id = %termination.id, error = %e, "refund accepted but not recorded; left for refund-sync-cron");
+                Ok(accepted_unknown(&termination, &calc))
+            }
+        },
+        Err(GatewayError::Refused { status, code, description }) => {
+            let client = ctx.pool.get().await?;
+            store::advance(&client, termination.id, RefundStatus::Failed, None, Some(&description)).await?;
+            Err(ApiError::BadGateway {
+                message: "Razorpay refused the refund; the enrollment is unchanged".into(),
+                details: json!({
+                    "terminationId": termination.id,
+                    "gatewayStatus": status,
+                    "gatewayCode": code,
+                    "reason": description,
+                }),
+            })
+        }
+        Err(GatewayError::Unknown(why)) => {
+            tracing::warn!(termination_id = %termination.id, why, "refund outcome unknown; left pending for refund-sync-cron");
+            Ok(accepted_unknown(&termination, &calc))
+        }
+    }
+}
+
+pub(crate) fn refund_notes(t: &Termination) -> Map<String, Value> {
+    let mut notes = Map::new();
+    notes.insert("terminationId".into(), Value::String(t.id.to_string()));
+    notes.insert("enrollmentId".into(), Value::String(t.enrollment_id.to_string()));
+    notes
+}
+
+fn accepted_unknown(t: &Termination, calc: &Calculation) -> (u16, Value) {
+    (
+        202,
+        json!({
+            "termination": termination_json(t),
+            "calculation": calc,
+            "razorpayRefundId": null,
+            "message": "the refund is recorded; Razorpay's answer is not known yet and will be checked again",
+        }),
+    )
+}
+
+/// Stores Razorpay's acceptance and applies its effects in one transaction, then publishes.
+pub(crate) async fn record_accepted(
+    ctx: &AppContext,
+    termination: &Termination,
+    refund_id: &str,
+    gateway_status: &str,
+) -> Result<Termination, ApiError> {
+    let mut client = ctx.pool.get().await?;
+    let tx = client.transaction().await?;
+    let locked = store::lock_termination(&tx, termination.id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("termination vanished")))?;
+    let applied = apply_gateway_refund(&tx, &locked, refund_id, gateway_status, None).await?;
+    tx.commit().await?;
+    ctx.publisher().publish(&ctx.pool, &applied.outbox).await;
+    Ok(applied.termination.unwrap_or(locked))
+}

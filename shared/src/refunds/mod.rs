@@ -1,0 +1,130 @@
+//! Gap 1: prorated refunds. A refund is a forward-only state machine (pending → processing →
+//! completed | failed) driven by the initiate handler, the sync cron and Razorpay's webhooks.
+pub mod calculator;
+pub mod handler;
+pub mod store;
+pub mod sync;
+
+use crate::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
+use crate::razorpay::Refund;
+use deadpool_postgres::GenericClient;
+use serde_json::json;
+use store::{RefundStatus, Termination};
+use uuid::Uuid;
+
+/// Razorpay's refund status mapped onto ours. Unknown statuses are treated as in flight.
+pub fn status_from_gateway(status: &str) -> RefundStatus {
+    match status {
+        "processed" => RefundStatus::Completed,
+        "failed" => RefundStatus::Failed,
+        _ => RefundStatus::Processing,
+    }
+}
+
+/// What applying a gateway fact changed, and the outbox rows to publish after commit.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub termination: Option<Termination>,
+    pub outbox: Vec<Uuid>,
+    pub moved: bool,
+}
+
+/// Applies what Razorpay says of a refund to a locked termination, forward only. Call inside the
+/// transaction that holds the termination's row lock. Repeats and late events change nothing.
+pub async fn apply_gateway_refund(
+    tx: &impl GenericClient,
+    termination: &Termination,
+    refund_id: &str,
+    gateway_status: &str,
+    failure_reason: Option<&str>,
+) -> Result<Applied, tokio_postgres::Error> {
+    let target = status_from_gateway(gateway_status);
+    let mut applied = Applied {
+        termination: Some(termination.clone()),
+        ..Applied::default()
+    };
+    let mut current = termination.clone();
+
+    // Razorpay accepted the refund: the enrollment ends now (step 3 of DESIGN §4).
+    if current.refund_status == RefundStatus::Pending && target != RefundStatus::Failed {
+        if let Some(t) = store::advance(tx, current.id, RefundStatus::Processing, Some(refund_id), None).await? {
+            accept_effects(tx, &t, &mut applied).await?;
+            current = t;
+            applied.moved = true;
+        }
+    }
+    if target.is_terminal() && !current.refund_status.is_terminal() {
+        let reason = failure_reason.filter(|r| !r.is_empty()).or(Some("refund failed at Razorpay"));
+        let reason = if target == RefundStatus::Failed { reason } else { None };
+        if let Some(t) = store::advance(tx, current.id, target, Some(refund_id), reason).await? {
+            let contact = store::enrollment_contact(tx, t.enrollment_id).await?;
+            let id = if target == RefundStatus::Completed {
+                enqueue_notification(
+                    tx,
+                    "refund_completed",
+                    CATEGORY_TRANSACTIONAL,
+                    json!({ "parentId": contact.parent_id }),
+                    json!({
+                        "childName": contact.child_name,
+                        "refundAmount": t.refund_amount,
+                        "terminationId": t.id,
+                        "razorpayRefundId": refund_id,
+                    }),
+                )
+                .await?
+            } else {
+                enqueue_notification(
+                    tx,
+                    "refund_failed_admin",
+                    CATEGORY_TRANSACTIONAL,
+                    json!({ "admin": true }),
+                    json!({
+                        "terminationId": t.id,
+                        "enrollmentId": t.enrollment_id,
+                        "refundAmount": t.refund_amount,
+                        "razorpayRefundId": refund_id,
+                        "reason": t.refund_failure_reason,
+                    }),
+                )
+                .await?
+            };
+            applied.outbox.push(id);
+            current = t;
+            applied.moved = true;
+        }
+    }
+    applied.termination = Some(current);
+    Ok(applied)
+}
+
+/// The enrollment ends, its remaining sessions are cancelled and the parent is told.
+pub(crate) async fn accept_effects(tx: &impl GenericClient, t: &Termination, applied: &mut Applied) -> Result<(), tokio_postgres::Error> {
+    store::terminate_enrollment(tx, t.enrollment_id).await?;
+    let cancelled = store::cancel_remaining_sessions(tx, t.enrollment_id).await?;
+    let contact = store::enrollment_contact(tx, t.enrollment_id).await?;
+    let id = enqueue_notification(
+        tx,
+        "refund_initiated",
+        CATEGORY_TRANSACTIONAL,
+        json!({ "parentId": contact.parent_id }),
+        json!({
+            "childName": contact.child_name,
+            "refundAmount": t.refund_amount,
+            "originalAmount": t.original_amount,
+            "sessionsCancelled": cancelled,
+            "expectedDays": 7,
+            "enrollmentId": t.enrollment_id,
+            "terminationId": t.id,
+            "razorpayRefundId": t.razorpay_refund_id,
+        }),
+    )
+    .await?;
+    applied.outbox.push(id);
+    tracing::info!(termination_id = %t.id, enrollment_id = %t.enrollment_id, cancelled, "enrollment terminated");
+    Ok(())
+}
+
+/// For a refund Razorpay reports, adopt it: used by the sync job after a lost answer.
+pub async fn adopt(tx: &impl GenericClient, termination: &Termination, refund: &Refund) -> Result<Applied, tokio_postgres::Error> {
+    apply_gateway_refund(tx, termination, &refund.id, &refund.status, None).await
+}

@@ -1,0 +1,340 @@
+//! SQL for refunds: one function per statement, each usable inside or outside a transaction.
+use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
+use serde::Serialize;
+use tokio_postgres::Row;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RefundStatus {
+    Pending,
+    Processing,
+    Completed,
+    Failed,
+}
+
+impl RefundStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundStatus::Pending => "pending",
+            RefundStatus::Processing => "processing",
+            RefundStatus::Completed => "completed",
+            RefundStatus::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => RefundStatus::Pending,
+            "processing" => RefundStatus::Processing,
+            "completed" => RefundStatus::Completed,
+            "failed" => RefundStatus::Failed,
+            _ => return None,
+        })
+    }
+    /// The states a move to `self` may start from: the machine only goes forward.
+    pub fn allowed_from(self) -> &'static [&'static str] {
+        match self {
+            RefundStatus::Pending => &[],
+            RefundStatus::Processing => &["pending"],
+            RefundStatus::Completed | RefundStatus::Failed => &["pending", "processing"],
+        }
+    }
+    pub fn is_terminal(self) -> bool {
+        matches!(self, RefundStatus::Completed | RefundStatus::Failed)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Termination {
+    pub id: Uuid,
+    pub enrollment_id: Uuid,
+    pub terminated_by: String,
+    pub termination_reason: String,
+    pub termination_notes: Option<String>,
+    pub sessions_total: i32,
+    pub sessions_completed: i32,
+    pub sessions_remaining: i32,
+    pub original_amount: i64,
+    pub refund_amount: i64,
+    pub coach_settlement_amount: i64,
+    pub platform_retention: i64,
+    pub razorpay_payment_id: String,
+    pub razorpay_refund_id: Option<String>,
+    pub refund_status: RefundStatus,
+    pub refund_initiated_at: Option<DateTime<Utc>>,
+    pub refund_completed_at: Option<DateTime<Utc>>,
+    pub refund_failure_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+const TERMINATION_COLUMNS: &str = "id, enrollment_id, terminated_by, termination_reason, termination_notes,
+  sessions_total, sessions_completed, sessions_remaining, original_amount, refund_amount,
+  coach_settlement_amount, platform_retention, razorpay_payment_id, razorpay_refund_id,
+  refund_status, refund_initiated_at, refund_completed_at, refund_failure_reason, created_at,
+  updated_at, created_by";
+
+impl Termination {
+    fn from_row(r: &Row) -> Self {
+        let status: String = r.get("refund_status");
+        Termination {
+            id: r.get("id"),
+            enrollment_id: r.get("enrollment_id"),
+            terminated_by: r.get("terminated_by"),
+            termination_reason: r.get("termination_reason"),
+            termination_notes: r.get("termination_notes"),
+            sessions_total: r.get("sessions_total"),
+            sessions_completed: r.get("sessions_completed"),
+            sessions_remaining: r.get("sessions_remaining"),
+            original_amount: r.get("original_amount"),
+            refund_amount: r.get("refund_amount"),
+            coach_settlement_amount: r.get("coach_settlement_amount"),
+            platform_retention: r.get("platform_retention"),
+            razorpay_payment_id: r.get("razorpay_payment_id"),
+            razorpay_refund_id: r.get("razorpay_refund_id"),
+            // The CHECK constraint keeps the column inside the four known states.
+            refund_status: RefundStatus::parse(&status).unwrap_or(RefundStatus::Pending),
+            refund_initiated_at: r.get("refund_initiated_at"),
+            refund_completed_at: r.get("refund_completed_at"),
+            refund_failure_reason: r.get("refund_failure_reason"),
+            created_at: r.get("created_at"),
+            updated_at: r.get("updated_at"),
+            created_by: r.get("created_by"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Enrollment {
+    pub id: Uuid,
+    pub status: String,
+    pub sessions_total: i32,
+    pub parent_id: Option<Uuid>,
+    pub child_name: Option<String>,
+}
+
+pub async fn lock_enrollment(db: &impl GenericClient, id: Uuid) -> Result<Option<Enrollment>, tokio_postgres::Error> {
+    let row = db
+        .query_opt(
+            "SELECT e.id, e.status, e.sessions_total, e.parent_id, COALESCE(e.child_name, c.name) AS child_name
+             FROM enrollments e LEFT JOIN children c ON c.id = e.child_id
+             WHERE e.id = $1 FOR UPDATE OF e",
+            &[&id],
+        )
+        .await?;
+    Ok(row.map(|r| Enrollment {
+        id: r.get(0),
+        status: r.get(1),
+        sessions_total: r.get(2),
+        parent_id: r.get(3),
+        child_name: r.get(4),
+    }))
+}
+
+#[derive(Debug, Clone)]
+pub struct CapturedPayment {
+    pub razorpay_payment_id: String,
+    pub amount: i64,
+    pub captured_at: DateTime<Utc>,
+}
+
+/// The enrollment's latest captured payment. A legacy row without `captured_at` uses its
+/// creation time, which can only shorten the full-refund window, never lengthen it.
+pub async fn captured_payment(db: &impl GenericClient, enrollment_id: Uuid) -> Result<Option<CapturedPayment>, tokio_postgres::Error> {
+    let row = db
+        .query_opt(
+            "SELECT razorpay_payment_id, amount, COALESCE(captured_at, created_at)
+             FROM payments
+             WHERE enrollment_id = $1 AND status = 'captured' AND razorpay_payment_id IS NOT NULL
+             ORDER BY COALESCE(captured_at, created_at) DESC, id
+             LIMIT 1",
+            &[&enrollment_id],
+        )
+        .await?;
+    Ok(row.map(|r| CapturedPayment {
+        razorpay_payment_id: r.get(0),
+        amount: r.get(1),
+        captured_at: r.get(2),
+    }))
+}
+
+pub async fn count_completed_sessions(db: &impl GenericClient, enrollment_id: Uuid) -> Result<i32, tokio_postgres::Error> {
+    let row = db
+        .query_one(
+            "SELECT COUNT(*)::INT FROM scheduled_sessions WHERE enrollment_id = $1 AND status = 'completed'",
+            &[&enrollment_id],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
+pub async fn active_termination(db: &impl GenericClient, enrollment_id: Uuid) -> Result<Option<Termination>, tokio_postgres::Error> {
+    let sql = format!(
+        "SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations
+         WHERE enrollment_id = $1 AND refund_status <> 'failed'"
+    );
+    Ok(db.query_opt(&sql, &[&enrollment_id]).await?.map(|r| Termination::from_row(&r)))
+}
+
+pub struct NewTermination<'a> {
+    pub enrollment_id: Uuid,
+    pub reason: &'a str,
+    pub notes: Option<&'a str>,
+    pub calc: &'a super::calculator::Calculation,
+    pub razorpay_payment_id: &'a str,
+    pub created_by: &'a str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InsertError {
+    #[error("a refund is already active for this enrollment")]
+    ActiveExists,
+    #[error(transparent)]
+    Db(#[from] tokio_postgres::Error),
+}
+
+pub async fn insert_termination(db: &impl GenericClient, t: &NewTermination<'_>) -> Result<Termination, InsertError> {
+    let sql = format!(
+        "INSERT INTO enrollment_terminations (enrollment_id, terminated_by, termination_reason,
+           termination_notes, sessions_total, sessions_completed, sessions_remaining, original_amount,
+           refund_amount, coach_settlement_amount, platform_retention, razorpay_payment_id, created_by)
+         VALUES ($1, 'admin', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         RETURNING {TERMINATION_COLUMNS}"
+    );
+    let c = t.calc;
+    let result = db
+        .query_one(
+            &sql,
+            &[
+                &t.enrollment_id,
+                &t.reason,
+                &t.notes,
+                &c.sessions_total,
+                &c.sessions_completed,
+                &c.sessions_remaining,
+                &c.original_amount,
+                &c.refund_amount,
+                &c.coach_settlement,
+                &c.platform_retention,
+                &t.razorpay_payment_id,
+                &t.created_by,
+            ],
+        )
+        .await;
+    match result {
+        Ok(r) => Ok(Termination::from_row(&r)),
+        Err(e) if e.as_db_error().and_then(|d| d.constraint()) == Some("uq_terminations_one_active") => {
+            Err(InsertError::ActiveExists)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn get_termination(db: &impl GenericClient, id: Uuid) -> Result<Option<Termination>, tokio_postgres::Error> {
+    let sql = format!("SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations WHERE id = $1");
+    Ok(db.query_opt(&sql, &[&id]).await?.map(|r| Termination::from_row(&r)))
+}
+
+pub async fn lock_termination(db: &impl GenericClient, id: Uuid) -> Result<Option<Termination>, tokio_postgres::Error> {
+    let sql = format!("SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations WHERE id = $1 FOR UPDATE");
+    Ok(db.query_opt(&sql, &[&id]).await?.map(|r| Termination::from_row(&r)))
+}
+
+pub async fn lock_termination_by_refund_id(db: &impl GenericClient, refund_id: &str) -> Result<Option<Termination>, tokio_postgres::Error> {
+    let sql = format!(
+        "SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations WHERE razorpay_refund_id = $1 FOR UPDATE"
+    );
+    Ok(db.query_opt(&sql, &[&refund_id]).await?.map(|r| Termination::from_row(&r)))
+}
+
+/// Moves a termination forward to `to`, only from a state that may precede it. Returns the new
+/// row, or `None` when the move would not be forward (a late or repeated event).
+pub async fn advance(
+    db: &impl GenericClient,
+    id: Uuid,
+    to: RefundStatus,
+    refund_id: Option<&str>,
+    failure_reason: Option<&str>,
+) -> Result<Option<Termination>, tokio_postgres::Error> {
+    let from: Vec<&str> = to.allowed_from().to_vec();
+    let sql = format!(
+        "UPDATE enrollment_terminations SET
+           refund_status = $2,
+           razorpay_refund_id = COALESCE(razorpay_refund_id, $3),
+           refund_initiated_at = CASE WHEN $3::TEXT IS NOT NULL THEN COALESCE(refund_initiated_at, NOW())
+                                      ELSE refund_initiated_at END,
+           refund_completed_at = CASE WHEN $2 = 'completed' THEN NOW() ELSE refund_completed_at END,
+           refund_failure_reason = CASE WHEN $2 = 'failed' THEN $4 ELSE refund_failure_reason END,
+           updated_at = NOW()
+         WHERE id = $1 AND refund_status = ANY($5)
+         RETURNING {TERMINATION_COLUMNS}"
+    );
+    let row = db
+        .query_opt(&sql, &[&id, &to.as_str(), &refund_id, &failure_reason, &from])
+        .await?;
+    Ok(row.map(|r| Termination::from_row(&r)))
+}
+
+pub async fn terminate_enrollment(db: &impl GenericClient, enrollment_id: Uuid) -> Result<u64, tokio_postgres::Error> {
+    db.execute(
+        "UPDATE enrollments SET status = 'terminated', updated_at = NOW()
+         WHERE id = $1 AND status <> 'terminated'",
+        &[&enrollment_id],
+    )
+    .await
+}
+
+pub async fn cancel_remaining_sessions(db: &impl GenericClient, enrollment_id: Uuid) -> Result<u64, tokio_postgres::Error> {
+    db.execute(
+        "UPDATE scheduled_sessions SET status = 'cancelled',
+           cancellation_reason = 'Enrollment terminated - refund processed'
+         WHERE enrollment_id = $1 AND status IN ('scheduled', 'pending')",
+        &[&enrollment_id],
+    )
+    .await
+}
+
+pub struct EnrollmentContact {
+    pub parent_id: Option<Uuid>,
+    pub child_name: Option<String>,
+}
+
+pub async fn enrollment_contact(db: &impl GenericClient, enrollment_id: Uuid) -> Result<EnrollmentContact, tokio_postgres::Error> {
+    let row = db
+        .query_opt(
+            "SELECT e.parent_id, COALESCE(e.child_name, c.name)
+             FROM enrollments e LEFT JOIN children c ON c.id = e.child_id WHERE e.id = $1",
+            &[&enrollment_id],
+        )
+        .await?;
+    Ok(match row {
+        Some(r) => EnrollmentContact {
+            parent_id: r.get(0),
+            child_name: r.get(1),
+        },
+        None => EnrollmentContact {
+            parent_id: None,
+            child_name: None,
+        },
+    })
+}
+
+/// Terminations whose gateway outcome is not final and that have not moved for `min_age_secs`.
+pub async fn due_for_sync(db: &impl GenericClient, min_age_secs: i64, limit: i64) -> Result<Vec<Termination>, tokio_postgres::Error> {
+    let sql = format!(
+        "SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations
+         WHERE refund_status IN ('pending', 'processing')
+           AND updated_at <= NOW() - make_interval(secs => $1::DOUBLE PRECISION)
+         ORDER BY updated_at LIMIT $2"
+    );
+    let secs = min_age_secs as f64;
+    Ok(db
+        .query(&sql, &[&secs, &limit])
+        .await?
+        .iter()
+        .map(Termination::from_row)
+        .collect())
+}

@@ -1,0 +1,17 @@
+//! JSON logs through tracing-subscriber. Each request's span carries its request id, so every
+//! line a request writes can be found by it. Money and personal data are logged as ids only.
+use tracing_subscriber::EnvFilter;
+
+pub fn init() {
+    let filter = EnvFilter::try_from_env("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_target(false)
+        .flatten_event(true)
+        .try_init();
+}
