@@ -105,6 +105,10 @@ impl Publisher {
             .await?;
         let Some(row) = row else { return Ok(false) };
         let topic: String = row.get(0);
+        if self.queue_for(&topic).is_some_and(|u| u.starts_with("local:")) {
+            // local-api without SQS: the message stays in the outbox table, visible there.
+            return Ok(false);
+        }
         let payload: Value = row.get(1);
         match self.send(&topic, &payload).await {
             Ok(()) => {

@@ -5,7 +5,7 @@ use tracing_subscriber::EnvFilter;
 pub fn init() {
     let filter = EnvFilter::try_from_env("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+        .unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn,aws_config=warn"));
     let _ = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)

@@ -1,0 +1,90 @@
+//! Demo data for local-api: parents, children, coaches, enrollments with payments and sessions.
+//! Fixed ids, so seeding twice changes nothing and the README's curl examples keep working.
+use uuid::Uuid;
+
+pub const ADMIN_USER_ID: &str = "00000000-0000-4000-8000-00000000a001";
+pub const PARENT_USER_ID: &str = "00000000-0000-4000-8000-00000000b001";
+pub const PARENT_ID: &str = "00000000-0000-4000-8000-0000000000f1";
+/// 8 sessions, 3 completed, paid 10 days ago: a prorated refund.
+pub const ENROLLMENT_PRORATED: &str = "00000000-0000-4000-8000-0000000000e1";
+/// 8 sessions, none completed, paid 2 hours ago: a full refund.
+pub const ENROLLMENT_FULL: &str = "00000000-0000-4000-8000-0000000000e2";
+
+/// (razorpay payment id, amount in paise) of every captured demo payment.
+pub const PAYMENTS: &[(&str, i64)] = &[("pay_DemoProrated01", 24000), ("pay_DemoFullRfnd02", 36000)];
+
+fn id(s: &str) -> anyhow::Result<Uuid> {
+    Ok(Uuid::parse_str(s)?)
+}
+
+pub async fn seed(conn: &mut tokio_postgres::Client) -> anyhow::Result<()> {
+    let client = conn.transaction().await?;
+    let parent = id(PARENT_ID)?;
+    let parent_user = id(PARENT_USER_ID)?;
+    let coach = id("00000000-0000-4000-8000-0000000000c1")?;
+    let child1 = id("00000000-0000-4000-8000-0000000000d1")?;
+    let child2 = id("00000000-0000-4000-8000-0000000000d2")?;
+    let e1 = id(ENROLLMENT_PRORATED)?;
+    let e2 = id(ENROLLMENT_FULL)?;
+    client
+        .execute(
+            "INSERT INTO parents (id, user_id, name, email, phone) VALUES ($1, $2, 'Priya Sharma', 'priya@example.com', '+919800000001')
+             ON CONFLICT (id) DO NOTHING",
+            &[&parent, &parent_user],
+        )
+        .await?;
+    client
+        .execute(
+            "INSERT INTO coaches (id, name, email, phone) VALUES ($1, 'Anita Desai', 'anita@example.com', '+919800000002')
+             ON CONFLICT (id) DO NOTHING",
+            &[&coach],
+        )
+        .await?;
+    for (child, name, age) in [(child1, "Aarav", 6), (child2, "Diya", 8)] {
+        client
+            .execute(
+                "INSERT INTO children (id, parent_id, name, age, parent_email, status, assessment_completed)
+                 VALUES ($1, $2, $3, $4, 'priya@example.com', 'enrolled', TRUE) ON CONFLICT (id) DO NOTHING",
+                &[&child, &parent, &name, &age],
+            )
+            .await?;
+    }
+    let plans = [
+        (e1, child1, "Aarav", PAYMENTS[0], 10 * 24, 3),
+        (e2, child2, "Diya", PAYMENTS[1], 2, 0),
+    ];
+    for (enrollment, child, child_name, (payment_id, amount), paid_hours_ago, completed) in plans {
+        let inserted = client
+            .execute(
+                "INSERT INTO enrollments (id, child_id, parent_id, coach_id, status, sessions_total, parent_email, child_name)
+                 VALUES ($1, $2, $3, $4, 'active', 8, 'priya@example.com', $5) ON CONFLICT (id) DO NOTHING",
+                &[&enrollment, &child, &parent, &coach, &child_name],
+            )
+            .await?;
+        if inserted == 0 {
+            continue;
+        }
+        let hours = f64::from(paid_hours_ago);
+        client
+            .execute(
+                "INSERT INTO payments (enrollment_id, parent_id, razorpay_order_id, razorpay_payment_id, amount, status, captured_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, 'captured', NOW() - make_interval(secs => $6::DOUBLE PRECISION * 3600),
+                         NOW() - make_interval(secs => $6::DOUBLE PRECISION * 3600))",
+                &[&enrollment, &parent, &format!("order_{}", &payment_id[4..]), &payment_id, &amount, &hours],
+            )
+            .await?;
+        for n in 0..8i32 {
+            let status = if n < completed { "completed" } else { "scheduled" };
+            let days = n * 7 - completed * 7;
+            client
+                .execute(
+                    "INSERT INTO scheduled_sessions (enrollment_id, child_id, coach_id, session_type, scheduled_time, status)
+                     VALUES ($1, $2, $3, 'coaching', date_trunc('hour', NOW()) + make_interval(days => $4) + INTERVAL '1 day', $5)",
+                    &[&enrollment, &child, &coach, &days, &status],
+                )
+                .await?;
+        }
+    }
+    client.commit().await?;
+    Ok(())
+}
