@@ -41,7 +41,7 @@ async fn build_stack(quiet: bool) -> anyhow::Result<Stack> {
     if !quiet && !applied.is_empty() {
         tracing::info!(?applied, "migrations applied");
     }
-    if cluster.is_some() {
+    if cluster.is_some() || std::env::var("LOCAL_API_SEED_DEMO").as_deref() == Ok("1") {
         demo::seed(&mut client).await?;
     }
     let mut razorpay = None;

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The test command (README): installs what is missing, starts a private PostgreSQL and moto on
+# free ports, runs formatting, lints, cfn-lint, every test and the local-api smoke checks, then
+# stops what it started. Safe to run on a fresh Debian machine as root or as a normal user.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+log() { printf '\n== %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# ---- install -------------------------------------------------------------------------------
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
+  log "installing PostgreSQL from Debian's packages"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib >/dev/null
+fi
+PGBIN=$(pg_bin)
+
+PY=${PYTHON:-python3}
+py_missing=()
+command -v moto_server >/dev/null 2>&1 || py_missing+=("moto[server]")
+command -v cfn-lint >/dev/null 2>&1 || py_missing+=("cfn-lint")
+command -v cargo-lambda >/dev/null 2>&1 || py_missing+=("cargo-lambda")
+if [ ${#py_missing[@]} -gt 0 ]; then
+  log "installing from PyPI: ${py_missing[*]}"
+  "$PY" -m pip install -q "${py_missing[@]}"
+  hash -r
+  command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+fi
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+
+# ---- start ---------------------------------------------------------------------------------
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+WORK=$(mktemp -d /tmp/yt-test.XXXXXX)
+chmod 755 "$WORK"
+PGPORT=$(free_port)
+MOTOPORT=$(free_port)
+run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  set +e
+  [ -n "${MOTO_PID:-}" ] && kill "$MOTO_PID" 2>/dev/null
+  run_pg "$PGBIN/pg_ctl" stop -D "$WORK/pg" -m immediate >/dev/null 2>&1
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log "starting PostgreSQL on 127.0.0.1:$PGPORT"
+mkdir -p "$WORK/pg"
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$WORK/pg"
+run_pg "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 --no-instructions >/dev/null
+run_pg "$PGBIN/pg_ctl" start -w -D "$WORK/pg" -l "$WORK/pg/server.log" \
+  -o "-p $PGPORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
+
+log "starting moto on 127.0.0.1:$MOTOPORT"
+moto_server -H 127.0.0.1 -p "$MOTOPORT" >"$WORK/moto.log" 2>&1 &
+MOTO_PID=$!
+for _ in $(seq 1 100); do
+  "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$MOTOPORT/moto-api/')" 2>/dev/null && break
+  sleep 0.2
+done
+
+export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
+export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTOPORT"
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=ap-south-1
+export RUST_LOG=${RUST_LOG:-warn}
+
+# ---- check ---------------------------------------------------------------------------------
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+log "cfn-lint template.yaml"
+cfn-lint template.yaml
+log "cargo test"
+cargo test --workspace --no-fail-fast
+log "local-api invoke: every sample event against a fresh database"
+bash scripts/smoke-events.sh
+log "all checks passed"

@@ -1,0 +1,46 @@
+//! The migrate runner on a real database: applying twice is a no-op, and the invariants the
+//! design puts in the database hold there.
+use tokio_postgres::Client;
+
+type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+async fn fresh() -> Result<Client, Box<dyn std::error::Error + Send + Sync>> {
+    let url = devtools::testdb::fresh_database().await?;
+    Ok(shared::db::connect(&url).await?)
+}
+
+#[tokio::test]
+async fn migrating_twice_is_a_no_op() -> TestResult {
+    let mut c = fresh().await?;
+    // The template is already migrated: nothing left to apply, and again nothing.
+    assert!(shared::db::migrate(&mut c).await?.is_empty());
+    // Re-running every file by hand is safe too (IF NOT EXISTS forms).
+    for (name, sql) in shared::db::MIGRATIONS {
+        c.batch_execute(sql).await.map_err(|e| format!("{name}: {e}"))?;
+    }
+    let n: i64 = c.query_one("SELECT COUNT(*) FROM schema_migrations", &[]).await?.get(0);
+    assert_eq!(n as usize, shared::db::MIGRATIONS.len());
+    Ok(())
+}
+
+#[tokio::test]
+async fn one_active_termination_per_enrollment_and_parts_must_sum() -> TestResult {
+    let c = fresh().await?;
+    let e: uuid::Uuid = c
+        .query_one("INSERT INTO enrollments (status, sessions_total) VALUES ('active', 8) RETURNING id", &[])
+        .await?
+        .get(0);
+    let insert = "INSERT INTO enrollment_terminations (enrollment_id, terminated_by, termination_reason,
+        sessions_total, sessions_completed, sessions_remaining, original_amount, refund_amount,
+        coach_settlement_amount, platform_retention, razorpay_payment_id, created_by, refund_status)
+        VALUES ($1, 'admin', 'reason long enough', 8, 3, 5, 24000, $2, 4500, 4500, 'pay_x', 'ops', $3)";
+    c.execute(insert, &[&e, &15000i64, &"failed"]).await?;
+    c.execute(insert, &[&e, &15000i64, &"pending"]).await?;
+    let second = c.execute(insert, &[&e, &15000i64, &"processing"]).await;
+    let err = second.err().and_then(|e| e.as_db_error().and_then(|d| d.constraint().map(str::to_string)));
+    assert_eq!(err.as_deref(), Some("uq_terminations_one_active"));
+    let bad_sum = c.execute(insert, &[&e, &15001i64, &"failed"]).await;
+    let err = bad_sum.err().and_then(|e| e.as_db_error().and_then(|d| d.constraint().map(str::to_string)));
+    assert_eq!(err.as_deref(), Some("terminations_parts_sum"));
+    Ok(())
+}
