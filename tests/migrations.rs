@@ -16,9 +16,14 @@ async fn migrating_twice_is_a_no_op() -> TestResult {
     assert!(shared::db::migrate(&mut c).await?.is_empty());
     // Re-running every file by hand is safe too (IF NOT EXISTS forms).
     for (name, sql) in shared::db::MIGRATIONS {
-        c.batch_execute(sql).await.map_err(|e| format!("{name}: {e}"))?;
+        c.batch_execute(sql)
+            .await
+            .map_err(|e| format!("{name}: {e}"))?;
     }
-    let n: i64 = c.query_one("SELECT COUNT(*) FROM schema_migrations", &[]).await?.get(0);
+    let n: i64 = c
+        .query_one("SELECT COUNT(*) FROM schema_migrations", &[])
+        .await?
+        .get(0);
     assert_eq!(n as usize, shared::db::MIGRATIONS.len());
     Ok(())
 }
@@ -27,7 +32,10 @@ async fn migrating_twice_is_a_no_op() -> TestResult {
 async fn one_active_termination_per_enrollment_and_parts_must_sum() -> TestResult {
     let c = fresh().await?;
     let e: uuid::Uuid = c
-        .query_one("INSERT INTO enrollments (status, sessions_total) VALUES ('active', 8) RETURNING id", &[])
+        .query_one(
+            "INSERT INTO enrollments (status, sessions_total) VALUES ('active', 8) RETURNING id",
+            &[],
+        )
         .await?
         .get(0);
     let insert = "INSERT INTO enrollment_terminations (enrollment_id, terminated_by, termination_reason,
@@ -37,10 +45,16 @@ async fn one_active_termination_per_enrollment_and_parts_must_sum() -> TestResul
     c.execute(insert, &[&e, &15000i64, &"failed"]).await?;
     c.execute(insert, &[&e, &15000i64, &"pending"]).await?;
     let second = c.execute(insert, &[&e, &15000i64, &"processing"]).await;
-    let err = second.err().and_then(|e| e.as_db_error().and_then(|d| d.constraint().map(str::to_string)));
+    let err = second.err().and_then(|e| {
+        e.as_db_error()
+            .and_then(|d| d.constraint().map(str::to_string))
+    });
     assert_eq!(err.as_deref(), Some("uq_terminations_one_active"));
     let bad_sum = c.execute(insert, &[&e, &15001i64, &"failed"]).await;
-    let err = bad_sum.err().and_then(|e| e.as_db_error().and_then(|d| d.constraint().map(str::to_string)));
+    let err = bad_sum.err().and_then(|e| {
+        e.as_db_error()
+            .and_then(|d| d.constraint().map(str::to_string))
+    });
     assert_eq!(err.as_deref(), Some("terminations_parts_sum"));
     Ok(())
 }

@@ -23,7 +23,10 @@ async fn prorated_refund_ends_the_enrollment_and_tells_the_parent() -> TestResul
     assert_eq!(body["calculation"]["platformRetention"], 4500);
     assert_eq!(body["calculation"]["fullRefund"], false);
     assert_eq!(body["termination"]["refundStatus"], "processing");
-    let refund_id = body["razorpayRefundId"].as_str().unwrap_or_default().to_string();
+    let refund_id = body["razorpayRefundId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(refund_id.starts_with("rfnd_"));
 
     // Razorpay holds exactly one refund, of the prorated amount, tagged with our termination.
@@ -41,7 +44,10 @@ async fn prorated_refund_ends_the_enrollment_and_tells_the_parent() -> TestResul
         )
         .await?;
     let counts: Vec<(String, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-    assert_eq!(counts, vec![("cancelled".to_string(), 5), ("completed".to_string(), 3)]);
+    assert_eq!(
+        counts,
+        vec![("cancelled".to_string(), 5), ("completed".to_string(), 3)]
+    );
 
     // The parent's notice is on the queue with the figures, and the outbox row is marked sent.
     let msgs = app.queue_messages(1).await?;
@@ -51,7 +57,11 @@ async fn prorated_refund_ends_the_enrollment_and_tells_the_parent() -> TestResul
     assert_eq!(msgs[0]["recipient"]["parentId"], json!(s.parent_id));
     assert_eq!(msgs[0]["data"]["refundAmount"], 15000);
     assert_eq!(msgs[0]["data"]["childName"], "Kabir");
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL").await?, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
+            .await?,
+        0
+    );
     Ok(())
 }
 
@@ -96,9 +106,17 @@ async fn dry_run_quotes_and_writes_nothing() -> TestResult {
     let body: Value = resp.json().await?;
     assert_eq!(body["dryRun"], true);
     assert_eq!(body["calculation"]["refundAmount"], 15000);
-    assert_eq!(app.count("SELECT COUNT(*) FROM enrollment_terminations").await?, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM enrollment_terminations")
+            .await?,
+        0
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await?, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM scheduled_sessions WHERE status = 'cancelled'").await?, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM scheduled_sessions WHERE status = 'cancelled'")
+            .await?,
+        0
+    );
     assert_eq!(app.enrollment_status(s.enrollment_id).await?, "active");
     assert_eq!(app.razorpay.create_calls(), 0);
     Ok(())
@@ -114,11 +132,23 @@ async fn thirty_concurrent_requests_refund_once() -> TestResult {
     for r in results {
         statuses.push(r?.status().as_u16());
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 29, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        29,
+        "{statuses:?}"
+    );
     assert_eq!(app.razorpay.create_calls(), 1);
     assert_eq!(app.razorpay.refunds().len(), 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM enrollment_terminations").await?, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM enrollment_terminations")
+            .await?,
+        1
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await?, 1);
     Ok(())
 }
@@ -134,15 +164,28 @@ async fn gateway_refusal_fails_the_termination_and_leaves_the_enrollment() -> Te
     assert_eq!(resp.status(), 502);
     let body: Value = resp.json().await?;
     assert_eq!(body["code"], "gateway_refused");
-    assert!(body["details"]["reason"].as_str().unwrap_or_default().contains("enough balance"));
-    assert_eq!(app.termination_status(s.enrollment_id).await?, vec!["failed"]);
+    assert!(body["details"]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("enough balance"));
+    assert_eq!(
+        app.termination_status(s.enrollment_id).await?,
+        vec!["failed"]
+    );
     assert_eq!(app.enrollment_status(s.enrollment_id).await?, "active");
-    assert_eq!(app.count("SELECT COUNT(*) FROM scheduled_sessions WHERE status = 'cancelled'").await?, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM scheduled_sessions WHERE status = 'cancelled'")
+            .await?,
+        0
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await?, 0);
     let reason: Option<String> = app
         .db()
         .await?
-        .query_one("SELECT refund_failure_reason FROM enrollment_terminations", &[])
+        .query_one(
+            "SELECT refund_failure_reason FROM enrollment_terminations",
+            &[],
+        )
         .await?
         .get(0);
     assert!(reason.unwrap_or_default().contains("enough balance"));
@@ -150,7 +193,10 @@ async fn gateway_refusal_fails_the_termination_and_leaves_the_enrollment() -> Te
     // Once the balance is topped up, the admin can try again: a failed refund does not block.
     let resp = app.post_refund(&refund_body(s.enrollment_id)).await?;
     assert_eq!(resp.status(), 201);
-    assert_eq!(app.termination_status(s.enrollment_id).await?, vec!["failed", "processing"]);
+    assert_eq!(
+        app.termination_status(s.enrollment_id).await?,
+        vec!["failed", "processing"]
+    );
     assert_eq!(app.razorpay.refunds().len(), 1);
     Ok(())
 }
@@ -161,7 +207,8 @@ async fn timeout_leaves_pending_then_sync_adopts_the_refund_razorpay_made() -> T
     let s = app.seed_enrollment(24000, 8, 3, 72.0).await?;
     // Razorpay makes the refund each time, but every answer arrives after our timeout.
     for _ in 0..3 {
-        app.razorpay.push_fault(Fault::DelayAfterRecording(Duration::from_millis(1500)));
+        app.razorpay
+            .push_fault(Fault::DelayAfterRecording(Duration::from_millis(1500)));
     }
     let resp = app.post_refund(&refund_body(s.enrollment_id)).await?;
     assert_eq!(resp.status(), 202);
@@ -173,11 +220,19 @@ async fn timeout_leaves_pending_then_sync_adopts_the_refund_razorpay_made() -> T
     assert_eq!(app.razorpay.refunds().len(), 1);
 
     // A second admin click is refused while the first is unresolved.
-    assert_eq!(app.post_refund(&refund_body(s.enrollment_id)).await?.status(), 409);
+    assert_eq!(
+        app.post_refund(&refund_body(s.enrollment_id))
+            .await?
+            .status(),
+        409
+    );
 
     let report = app.sync_refunds().await?;
     assert_eq!(report.adopted, 1, "{report:?}");
-    assert_eq!(app.termination_status(s.enrollment_id).await?, vec!["processing"]);
+    assert_eq!(
+        app.termination_status(s.enrollment_id).await?,
+        vec!["processing"]
+    );
     assert_eq!(app.enrollment_status(s.enrollment_id).await?, "terminated");
     assert_eq!(app.razorpay.refunds().len(), 1);
     assert_eq!(app.razorpay.create_calls(), 3, "adopting must not create");
@@ -186,7 +241,10 @@ async fn timeout_leaves_pending_then_sync_adopts_the_refund_razorpay_made() -> T
     app.razorpay.settle_all("processed");
     let report = app.sync_refunds().await?;
     assert_eq!(report.adopted, 1, "{report:?}");
-    assert_eq!(app.termination_status(s.enrollment_id).await?, vec!["completed"]);
+    assert_eq!(
+        app.termination_status(s.enrollment_id).await?,
+        vec!["completed"]
+    );
     let templates: Vec<String> = app
         .queue_messages(2)
         .await?
@@ -215,7 +273,10 @@ async fn server_errors_leave_pending_then_sync_recreates_with_the_same_key() -> 
     let report = app.sync_refunds().await?;
     assert_eq!(report.recreated, 1, "{report:?}");
     assert_eq!(app.razorpay.refunds().len(), 1);
-    assert_eq!(app.termination_status(s.enrollment_id).await?, vec!["processing"]);
+    assert_eq!(
+        app.termination_status(s.enrollment_id).await?,
+        vec!["processing"]
+    );
     assert_eq!(app.enrollment_status(s.enrollment_id).await?, "terminated");
 
     // Running it again (or twice at once) never makes a second refund.
@@ -246,8 +307,20 @@ async fn auth_matrix() -> TestResult {
     let mut b = refund_body(s.enrollment_id);
     b["dryRun"] = json!(true);
     let body = b.to_string();
-    let forged = shared::auth::sign_token("not-the-secret-not-the-secret-000", support::ADMIN_USER, None, Some("admin"), 3600)?;
-    let expired = shared::auth::sign_token(support::JWT_SECRET, support::ADMIN_USER, None, Some("admin"), -3600)?;
+    let forged = shared::auth::sign_token(
+        "not-the-secret-not-the-secret-000",
+        support::ADMIN_USER,
+        None,
+        Some("admin"),
+        3600,
+    )?;
+    let expired = shared::auth::sign_token(
+        support::JWT_SECRET,
+        support::ADMIN_USER,
+        None,
+        Some("admin"),
+        -3600,
+    )?;
     let parent = app.parent_token(s.parent_user_id);
     let cases: Vec<(&str, Option<String>, u16)> = vec![
         ("no token", None, 401),
@@ -257,11 +330,16 @@ async fn auth_matrix() -> TestResult {
         ("admin", Some(app.admin_token()), 200),
     ];
     for (name, token, want) in cases {
-        let resp = app.post_refund_raw(body.clone(), token.as_deref(), None).await?;
+        let resp = app
+            .post_refund_raw(body.clone(), token.as_deref(), None)
+            .await?;
         assert_eq!(resp.status().as_u16(), want, "{name}");
         if want != 200 {
             let e: Value = resp.json().await?;
-            assert!(e["requestId"].is_string() && e["code"].is_string() && e["error"].is_string(), "{name}: {e}");
+            assert!(
+                e["requestId"].is_string() && e["code"].is_string() && e["error"].is_string(),
+                "{name}: {e}"
+            );
         }
     }
     Ok(())
@@ -274,16 +352,58 @@ async fn invalid_bodies_are_refused_with_field_details_and_nothing_written() -> 
     let e = s.enrollment_id.to_string();
     let token = app.admin_token();
     let cases: Vec<(&str, String, u16, Option<&str>)> = vec![
-        ("bad uuid", json!({"enrollmentId": "not-a-uuid", "reason": "Family is relocating"}).to_string(), 400, Some("enrollmentId")),
-        ("short reason", json!({"enrollmentId": e, "reason": "too short"}).to_string(), 400, Some("reason")),
-        ("long reason", json!({"enrollmentId": e, "reason": "x".repeat(501)}).to_string(), 400, Some("reason")),
-        ("reason wrong type", json!({"enrollmentId": e, "reason": 1234567890123i64}).to_string(), 400, Some("reason")),
-        ("dryRun wrong type", json!({"enrollmentId": e, "reason": "Family is relocating", "dryRun": "yes"}).to_string(), 400, Some("dryRun")),
-        ("typo field", json!({"enrollmentId": e, "reason": "Family is relocating", "dry_run": true}).to_string(), 400, Some("dry_run")),
-        ("missing fields", "{}".to_string(), 400, Some("enrollmentId")),
+        (
+            "bad uuid",
+            json!({"enrollmentId": "not-a-uuid", "reason": "Family is relocating"}).to_string(),
+            400,
+            Some("enrollmentId"),
+        ),
+        (
+            "short reason",
+            json!({"enrollmentId": e, "reason": "too short"}).to_string(),
+            400,
+            Some("reason"),
+        ),
+        (
+            "long reason",
+            json!({"enrollmentId": e, "reason": "x".repeat(501)}).to_string(),
+            400,
+            Some("reason"),
+        ),
+        (
+            "reason wrong type",
+            json!({"enrollmentId": e, "reason": 1234567890123i64}).to_string(),
+            400,
+            Some("reason"),
+        ),
+        (
+            "dryRun wrong type",
+            json!({"enrollmentId": e, "reason": "Family is relocating", "dryRun": "yes"})
+                .to_string(),
+            400,
+            Some("dryRun"),
+        ),
+        (
+            "typo field",
+            json!({"enrollmentId": e, "reason": "Family is relocating", "dry_run": true})
+                .to_string(),
+            400,
+            Some("dry_run"),
+        ),
+        (
+            "missing fields",
+            "{}".to_string(),
+            400,
+            Some("enrollmentId"),
+        ),
         ("not json", "enrollmentId=1".to_string(), 400, None),
         ("array", "[]".to_string(), 400, None),
-        ("1 MB body", format!("{{\"reason\":\"{}\"}}", "a".repeat(1024 * 1024)), 413, None),
+        (
+            "1 MB body",
+            format!("{{\"reason\":\"{}\"}}", "a".repeat(1024 * 1024)),
+            413,
+            None,
+        ),
     ];
     for (name, body, want, field) in cases {
         let resp = app.post_refund_raw(body, Some(&token), None).await?;
@@ -293,7 +413,11 @@ async fn invalid_bodies_are_refused_with_field_details_and_nothing_written() -> 
             assert!(err["details"]["fields"][f].is_string(), "{name}: {err}");
         }
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM enrollment_terminations").await?, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM enrollment_terminations")
+            .await?,
+        0
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await?, 0);
     assert_eq!(app.razorpay.create_calls(), 0);
     assert_eq!(app.enrollment_status(s.enrollment_id).await?, "active");
@@ -307,13 +431,25 @@ async fn unknown_terminated_and_unpaid_enrollments_are_refused() -> TestResult {
     assert_eq!(resp.status(), 404);
 
     let s = app.seed_enrollment(24000, 8, 3, 72.0).await?;
-    app.db().await?.execute("UPDATE enrollments SET status = 'terminated' WHERE id = $1", &[&s.enrollment_id]).await?;
+    app.db()
+        .await?
+        .execute(
+            "UPDATE enrollments SET status = 'terminated' WHERE id = $1",
+            &[&s.enrollment_id],
+        )
+        .await?;
     let resp = app.post_refund(&refund_body(s.enrollment_id)).await?;
     assert_eq!(resp.status(), 409);
     assert_eq!(resp.json::<Value>().await?["code"], "already_terminated");
 
     let s = app.seed_enrollment(24000, 8, 3, 72.0).await?;
-    app.db().await?.execute("UPDATE payments SET status = 'failed' WHERE enrollment_id = $1", &[&s.enrollment_id]).await?;
+    app.db()
+        .await?
+        .execute(
+            "UPDATE payments SET status = 'failed' WHERE enrollment_id = $1",
+            &[&s.enrollment_id],
+        )
+        .await?;
     let resp = app.post_refund(&refund_body(s.enrollment_id)).await?;
     assert_eq!(resp.status(), 409);
     assert_eq!(resp.json::<Value>().await?["code"], "no_captured_payment");
@@ -327,20 +463,36 @@ async fn idempotency_key_replays_the_same_answer_and_refuses_another_body() -> T
     let s = app.seed_enrollment(24000, 8, 3, 72.0).await?;
     let token = app.admin_token();
     let body = refund_body(s.enrollment_id).to_string();
-    let first = app.post_refund_raw(body.clone(), Some(&token), Some("admin-click-42")).await?;
+    let first = app
+        .post_refund_raw(body.clone(), Some(&token), Some("admin-click-42"))
+        .await?;
     assert_eq!(first.status(), 201);
     let first: Value = first.json().await?;
-    let again = app.post_refund_raw(body.clone(), Some(&token), Some("admin-click-42")).await?;
+    let again = app
+        .post_refund_raw(body.clone(), Some(&token), Some("admin-click-42"))
+        .await?;
     assert_eq!(again.status(), 201);
-    assert_eq!(again.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    assert_eq!(
+        again
+            .headers()
+            .get("idempotent-replayed")
+            .and_then(|v| v.to_str().ok()),
+        Some("true")
+    );
     let again: Value = again.json().await?;
     assert_eq!(again["termination"]["id"], first["termination"]["id"]);
     assert_eq!(app.razorpay.create_calls(), 1);
 
-    let other = json!({"enrollmentId": s.enrollment_id, "reason": "A different reason entirely"}).to_string();
-    let resp = app.post_refund_raw(other, Some(&token), Some("admin-click-42")).await?;
+    let other = json!({"enrollmentId": s.enrollment_id, "reason": "A different reason entirely"})
+        .to_string();
+    let resp = app
+        .post_refund_raw(other, Some(&token), Some("admin-click-42"))
+        .await?;
     assert_eq!(resp.status(), 409);
-    assert_eq!(resp.json::<Value>().await?["code"], "idempotency_key_reused");
+    assert_eq!(
+        resp.json::<Value>().await?["code"],
+        "idempotency_key_reused"
+    );
     Ok(())
 }
 
@@ -366,6 +518,9 @@ async fn missing_configuration_answers_503_naming_the_variable() -> TestResult {
     assert_eq!(resp.status(), 503);
     assert!(resp.headers().get("retry-after").is_some());
     let body: Value = resp.json().await?;
-    assert!(body["error"].as_str().unwrap_or_default().contains("RAZORPAY_KEY_ID"));
+    assert!(body["error"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("RAZORPAY_KEY_ID"));
     Ok(())
 }

@@ -11,7 +11,8 @@ pub const ENROLLMENT_PRORATED: &str = "00000000-0000-4000-8000-0000000000e1";
 pub const ENROLLMENT_FULL: &str = "00000000-0000-4000-8000-0000000000e2";
 
 /// (razorpay payment id, amount in paise) of every captured demo payment.
-pub const PAYMENTS: &[(&str, i64)] = &[("pay_DemoProrated01", 24000), ("pay_DemoFullRfnd02", 36000)];
+pub const PAYMENTS: &[(&str, i64)] =
+    &[("pay_DemoProrated01", 24000), ("pay_DemoFullRfnd02", 36000)];
 
 fn id(s: &str) -> anyhow::Result<Uuid> {
     Ok(Uuid::parse_str(s)?)
@@ -74,7 +75,11 @@ pub async fn seed(conn: &mut tokio_postgres::Client) -> anyhow::Result<()> {
             )
             .await?;
         for n in 0..8i32 {
-            let status = if n < completed { "completed" } else { "scheduled" };
+            let status = if n < completed {
+                "completed"
+            } else {
+                "scheduled"
+            };
             let days = n * 7 - completed * 7;
             client
                 .execute(

@@ -21,12 +21,16 @@ pub fn bin_dir() -> anyhow::Result<PathBuf> {
         }
     }
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .context("PostgreSQL is not installed (no /usr/lib/postgresql); apt-get install postgresql")?
+        .context(
+            "PostgreSQL is not installed (no /usr/lib/postgresql); apt-get install postgresql",
+        )?
         .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
         .filter(|p| p.join("initdb").exists())
         .collect();
     versions.sort();
-    versions.pop().context("no initdb found under /usr/lib/postgresql/*/bin")
+    versions
+        .pop()
+        .context("no initdb found under /usr/lib/postgresql/*/bin")
 }
 
 fn is_root() -> bool {
@@ -89,12 +93,27 @@ impl Cluster {
         if !self.data_dir.join("PG_VERSION").exists() {
             std::fs::create_dir_all(&self.data_dir)?;
             if self.as_postgres {
-                let ok = Command::new("chown").args(["-R", "postgres:postgres", &data]).status()?.success();
+                let ok = Command::new("chown")
+                    .args(["-R", "postgres:postgres", &data])
+                    .status()?
+                    .success();
                 if !ok {
                     bail!("could not give {data} to the postgres user");
                 }
             }
-            self.run("initdb", &["-D", &data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-instructions"])?;
+            self.run(
+                "initdb",
+                &[
+                    "-D",
+                    &data,
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-instructions",
+                ],
+            )?;
         }
         let running = self
             .command("pg_ctl", &["status", "-D", &data])
@@ -105,8 +124,15 @@ impl Cluster {
             return Ok(());
         }
         let opts = format!("-p {} -k /tmp -c listen_addresses=127.0.0.1", self.port);
-        let log = self.data_dir.join("server.log").to_string_lossy().to_string();
-        self.run("pg_ctl", &["start", "-w", "-D", &data, "-o", &opts, "-l", &log])
+        let log = self
+            .data_dir
+            .join("server.log")
+            .to_string_lossy()
+            .to_string();
+        self.run(
+            "pg_ctl",
+            &["start", "-w", "-D", &data, "-o", &opts, "-l", &log],
+        )
     }
 
     pub fn stop(&self) -> anyhow::Result<()> {
@@ -134,7 +160,9 @@ pub async fn ensure_database(admin_url: &str, name: &str) -> anyhow::Result<()> 
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             bail!("database name {name} is not a plain identifier");
         }
-        client.batch_execute(&format!("CREATE DATABASE {name}")).await?;
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await?;
     }
     Ok(())
 }

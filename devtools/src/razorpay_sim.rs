@@ -115,7 +115,12 @@ impl RazorpaySim {
 
     /// Marks every refund with this status as `to` (Razorpay finishing its work).
     pub fn settle_all(&self, to: &str) {
-        for r in self.lock().refunds.iter_mut().filter(|r| r.status == "pending") {
+        for r in self
+            .lock()
+            .refunds
+            .iter_mut()
+            .filter(|r| r.status == "pending")
+        {
             r.status = to.to_string();
         }
     }
@@ -143,7 +148,8 @@ fn error(status: StatusCode, description: &str, field: Option<&str>) -> Response
 
 fn authorized(headers: &HeaderMap) -> bool {
     use base64::Engine;
-    let expected = base64::engine::general_purpose::STANDARD.encode(format!("{KEY_ID}:{KEY_SECRET}"));
+    let expected =
+        base64::engine::general_purpose::STANDARD.encode(format!("{KEY_ID}:{KEY_SECRET}"));
     headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -158,14 +164,22 @@ async fn create_refund(
     body: axum::body::Bytes,
 ) -> Response {
     if !authorized(&headers) {
-        return error(StatusCode::UNAUTHORIZED, "The api key provided is invalid", None);
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "The api key provided is invalid",
+            None,
+        );
     }
     let Ok(Value::Object(req)) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "invalid request sent", None);
     };
     for k in req.keys() {
         if !matches!(k.as_str(), "amount" | "speed" | "notes" | "receipt") {
-            return error(StatusCode::BAD_REQUEST, &format!("{k} is/are not required and should not be sent"), Some(k));
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("{k} is/are not required and should not be sent"),
+                Some(k),
+            );
         }
     }
     let key = headers
@@ -178,7 +192,11 @@ async fn create_refund(
         s.create_calls += 1;
         let fault = s.faults.pop_front();
         if let Some(Fault::StatusBeforeRecording(code)) = fault {
-            return error(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "server error", None);
+            return error(
+                StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                "server error",
+                None,
+            );
         }
         if let Some(Fault::Refuse(desc)) = &fault {
             return error(StatusCode::BAD_REQUEST, desc, None);
@@ -200,17 +218,38 @@ async fn create_refund(
             Some(r) => r,
             None => {
                 let captured = s.captured.get(&payment_id).copied();
-                let already: i64 = s.refunds.iter().filter(|r| r.payment_id == payment_id && r.status != "failed").map(|r| r.amount).sum();
-                let amount = req.get("amount").and_then(Value::as_i64).or(captured.map(|c| c - already)).unwrap_or(0);
+                let already: i64 = s
+                    .refunds
+                    .iter()
+                    .filter(|r| r.payment_id == payment_id && r.status != "failed")
+                    .map(|r| r.amount)
+                    .sum();
+                let amount = req
+                    .get("amount")
+                    .and_then(Value::as_i64)
+                    .or(captured.map(|c| c - already))
+                    .unwrap_or(0);
                 if amount < 100 {
-                    return error(StatusCode::BAD_REQUEST, "The amount must be at least INR 1.00", Some("amount"));
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "The amount must be at least INR 1.00",
+                        Some("amount"),
+                    );
                 }
                 if let Some(c) = captured {
                     if already >= c {
-                        return error(StatusCode::BAD_REQUEST, "The payment has been fully refunded already.", None);
+                        return error(
+                            StatusCode::BAD_REQUEST,
+                            "The payment has been fully refunded already.",
+                            None,
+                        );
                     }
                     if already + amount > c {
-                        return error(StatusCode::BAD_REQUEST, "The refund amount provided is greater than amount captured.", Some("amount"));
+                        return error(
+                            StatusCode::BAD_REQUEST,
+                            "The refund amount provided is greater than amount captured.",
+                            Some("amount"),
+                        );
                     }
                 }
                 s.next_id += 1;
@@ -219,7 +258,11 @@ async fn create_refund(
                     payment_id: payment_id.clone(),
                     amount,
                     status: s.initial_status.clone(),
-                    notes: req.get("notes").and_then(Value::as_object).cloned().unwrap_or_default(),
+                    notes: req
+                        .get("notes")
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default(),
                     idempotency: key.clone().map(|k| (k, body_hash.clone())),
                 };
                 s.refunds.push(r.clone());
@@ -228,7 +271,11 @@ async fn create_refund(
         };
         match fault {
             Some(Fault::StatusAfterRecording(code)) => {
-                return error(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "server error", None);
+                return error(
+                    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                    "server error",
+                    None,
+                );
             }
             Some(Fault::DelayAfterRecording(d)) => (refund.to_json(), Some(d)),
             _ => (refund.to_json(), None),
@@ -240,22 +287,48 @@ async fn create_refund(
     (StatusCode::OK, Json(outcome)).into_response()
 }
 
-async fn list_refunds(State(state): State<Arc<Mutex<SimState>>>, Path(payment_id): Path<String>, headers: HeaderMap) -> Response {
+async fn list_refunds(
+    State(state): State<Arc<Mutex<SimState>>>,
+    Path(payment_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     if !authorized(&headers) {
-        return error(StatusCode::UNAUTHORIZED, "The api key provided is invalid", None);
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "The api key provided is invalid",
+            None,
+        );
     }
     let s = state.lock().unwrap_or_else(|p| p.into_inner());
-    let items: Vec<Value> = s.refunds.iter().rev().filter(|r| r.payment_id == payment_id).map(SimRefund::to_json).collect();
+    let items: Vec<Value> = s
+        .refunds
+        .iter()
+        .rev()
+        .filter(|r| r.payment_id == payment_id)
+        .map(SimRefund::to_json)
+        .collect();
     Json(json!({ "entity": "collection", "count": items.len(), "items": items })).into_response()
 }
 
-async fn fetch_order(State(state): State<Arc<Mutex<SimState>>>, Path(order_id): Path<String>, headers: HeaderMap) -> Response {
+async fn fetch_order(
+    State(state): State<Arc<Mutex<SimState>>>,
+    Path(order_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     if !authorized(&headers) {
-        return error(StatusCode::UNAUTHORIZED, "The api key provided is invalid", None);
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "The api key provided is invalid",
+            None,
+        );
     }
     let s = state.lock().unwrap_or_else(|p| p.into_inner());
     match s.orders.get(&order_id) {
         Some(o) => Json(o.clone()).into_response(),
-        None => error(StatusCode::BAD_REQUEST, "The id provided does not exist", Some("id")),
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "The id provided does not exist",
+            Some("id"),
+        ),
     }
 }

@@ -22,7 +22,10 @@ pub fn router(ctx: Arc<AppContext>) -> Router {
         .with_state(ctx)
 }
 
-pub async fn spawn(ctx: Arc<AppContext>, addr: SocketAddr) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+pub async fn spawn(
+    ctx: Arc<AppContext>,
+    addr: SocketAddr,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let app = router(ctx);
@@ -50,14 +53,22 @@ async fn handle(State(ctx): State<Arc<AppContext>>, req: axum::extract::Request)
     let bytes: Bytes = match axum::body::to_bytes(body, GATEWAY_BODY_LIMIT).await {
         Ok(b) => b,
         Err(_) => {
-            return to_axum(ApiError::PayloadTooLarge { limit: GATEWAY_BODY_LIMIT }.into_response("local"));
+            return to_axum(
+                ApiError::PayloadTooLarge {
+                    limit: GATEWAY_BODY_LIMIT,
+                }
+                .into_response("local"),
+            );
         }
     };
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().unwrap_or("").to_string();
     let Some((route, params)) = match_route(parts.method.as_str(), &path) else {
         let rid = uuid::Uuid::new_v4().to_string();
-        return to_axum(ApiError::NotFound(format!("no route for {} {}", parts.method, path)).into_response(&rid));
+        return to_axum(
+            ApiError::NotFound(format!("no route for {} {}", parts.method, path))
+                .into_response(&rid),
+        );
     };
     if let Some(spec) = spec(route.function) {
         let missing = ctx.config.missing(spec.env);
@@ -68,7 +79,10 @@ async fn handle(State(ctx): State<Arc<AppContext>>, req: axum::extract::Request)
     }
     let mut query_map: HashMap<String, Vec<String>> = HashMap::new();
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-        query_map.entry(k.into_owned()).or_default().push(v.into_owned());
+        query_map
+            .entry(k.into_owned())
+            .or_default()
+            .push(v.into_owned());
     }
     let path_map: HashMap<String, String> = params.into_iter().collect();
     let body = if bytes.is_empty() {

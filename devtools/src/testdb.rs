@@ -27,7 +27,9 @@ fn template_name() -> String {
 async fn ensure_template(admin: &tokio_postgres::Client, url: &str) -> anyhow::Result<String> {
     let name = template_name();
     // One process builds it; the others wait on the lock and then find it.
-    admin.batch_execute("SELECT pg_advisory_lock(7123002)").await?;
+    admin
+        .batch_execute("SELECT pg_advisory_lock(7123002)")
+        .await?;
     let result = async {
         let exists = admin
             .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
@@ -35,8 +37,12 @@ async fn ensure_template(admin: &tokio_postgres::Client, url: &str) -> anyhow::R
             .is_some();
         if !exists {
             let building = format!("{name}_building");
-            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {building}")).await?;
-            admin.batch_execute(&format!("CREATE DATABASE {building}")).await?;
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {building}"))
+                .await?;
+            admin
+                .batch_execute(&format!("CREATE DATABASE {building}"))
+                .await?;
             {
                 let mut c = shared::db::connect(&with_db(url, &building)?).await?;
                 shared::db::migrate(&mut c).await?;
@@ -44,7 +50,10 @@ async fn ensure_template(admin: &tokio_postgres::Client, url: &str) -> anyhow::R
             // Wait for the migrating connection to go before renaming.
             for _ in 0..50 {
                 let busy = admin
-                    .query_one("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = $1", &[&building])
+                    .query_one(
+                        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = $1",
+                        &[&building],
+                    )
                     .await?
                     .get::<_, i64>(0);
                 if busy == 0 {
@@ -52,12 +61,16 @@ async fn ensure_template(admin: &tokio_postgres::Client, url: &str) -> anyhow::R
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
-            admin.batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}")).await?;
+            admin
+                .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}"))
+                .await?;
         }
         Ok::<_, anyhow::Error>(())
     }
     .await;
-    admin.batch_execute("SELECT pg_advisory_unlock(7123002)").await?;
+    admin
+        .batch_execute("SELECT pg_advisory_unlock(7123002)")
+        .await?;
     result?;
     Ok(name)
 }
@@ -71,7 +84,10 @@ pub async fn fresh_database() -> anyhow::Result<String> {
     let mut last = None;
     // CREATE DATABASE … TEMPLATE refuses while anything else is connected to the template.
     for _ in 0..20 {
-        match admin.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await {
+        match admin
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .await
+        {
             Ok(()) => return with_db(&url, &name),
             Err(e) => {
                 last = Some(e);
@@ -79,5 +95,7 @@ pub async fn fresh_database() -> anyhow::Result<String> {
             }
         }
     }
-    Err(last.map(anyhow::Error::from).unwrap_or_else(|| anyhow::anyhow!("could not create a test database")))
+    Err(last
+        .map(anyhow::Error::from)
+        .unwrap_or_else(|| anyhow::anyhow!("could not create a test database")))
 }

@@ -85,14 +85,17 @@ impl JwtVerifier {
     }
 
     pub fn caller(&self, req: &Request) -> Result<Caller, ApiError> {
-        let value = header(req, "authorization")
-            .ok_or_else(|| ApiError::Unauthorized("an Authorization: Bearer token is required".into()))?;
+        let value = header(req, "authorization").ok_or_else(|| {
+            ApiError::Unauthorized("an Authorization: Bearer token is required".into())
+        })?;
         let token = value
             .strip_prefix("Bearer ")
             .or_else(|| value.strip_prefix("bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::Unauthorized("an Authorization: Bearer token is required".into()))?;
+            .ok_or_else(|| {
+                ApiError::Unauthorized("an Authorization: Bearer token is required".into())
+            })?;
         self.verify(token)
     }
 
@@ -167,7 +170,13 @@ mod tests {
 
     #[test]
     fn admin_role_is_read_from_app_metadata() -> Result<(), Box<dyn std::error::Error>> {
-        let t = sign_token("test-secret-at-least-32-bytes-long!!", "u1", None, Some("admin"), 60)?;
+        let t = sign_token(
+            "test-secret-at-least-32-bytes-long!!",
+            "u1",
+            None,
+            Some("admin"),
+            60,
+        )?;
         assert!(verifier().verify(&t).map_err(|e| e.to_string())?.is_admin);
         let t = sign_token("test-secret-at-least-32-bytes-long!!", "u1", None, None, 60)?;
         assert!(!verifier().verify(&t).map_err(|e| e.to_string())?.is_admin);
@@ -176,11 +185,32 @@ mod tests {
 
     #[test]
     fn expired_and_forged_tokens_are_refused() -> Result<(), Box<dyn std::error::Error>> {
-        let expired = sign_token("test-secret-at-least-32-bytes-long!!", "u1", None, Some("admin"), -3600)?;
-        assert_eq!(verifier().verify(&expired).err().map(|e| e.status()), Some(401));
-        let forged = sign_token("another-secret-another-secret-xx", "u1", None, Some("admin"), 60)?;
-        assert_eq!(verifier().verify(&forged).err().map(|e| e.status()), Some(401));
-        assert_eq!(verifier().verify("not.a.jwt").err().map(|e| e.status()), Some(401));
+        let expired = sign_token(
+            "test-secret-at-least-32-bytes-long!!",
+            "u1",
+            None,
+            Some("admin"),
+            -3600,
+        )?;
+        assert_eq!(
+            verifier().verify(&expired).err().map(|e| e.status()),
+            Some(401)
+        );
+        let forged = sign_token(
+            "another-secret-another-secret-xx",
+            "u1",
+            None,
+            Some("admin"),
+            60,
+        )?;
+        assert_eq!(
+            verifier().verify(&forged).err().map(|e| e.status()),
+            Some(401)
+        );
+        assert_eq!(
+            verifier().verify("not.a.jwt").err().map(|e| e.status()),
+            Some(401)
+        );
         Ok(())
     }
 }

@@ -22,7 +22,10 @@ impl AppContext {
     pub async fn build(config: Config, pool_size: usize) -> anyhow::Result<Self> {
         let database_url = config.require("DATABASE_URL")?;
         let pool = crate::db::pool(database_url, pool_size)?;
-        let razorpay = match (config.get("RAZORPAY_KEY_ID"), config.get("RAZORPAY_KEY_SECRET")) {
+        let razorpay = match (
+            config.get("RAZORPAY_KEY_ID"),
+            config.get("RAZORPAY_KEY_SECRET"),
+        ) {
             (Some(id), Some(secret)) => Some(RazorpayClient::new(
                 config.razorpay_api_base(),
                 id,

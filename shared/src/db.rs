@@ -6,7 +6,10 @@ use std::time::Duration;
 
 /// Migrations in order. Each file is safe to re-run; `schema_migrations` also records what ran.
 pub const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_platform_tables.sql", include_str!("../../migrations/0001_platform_tables.sql")),
+    (
+        "0001_platform_tables.sql",
+        include_str!("../../migrations/0001_platform_tables.sql"),
+    ),
     (
         "0002_refunds_outbox_idempotency.sql",
         include_str!("../../migrations/0002_refunds_outbox_idempotency.sql"),
@@ -64,7 +67,9 @@ pub async fn migrate(client: &mut tokio_postgres::Client) -> anyhow::Result<Vec<
         .await
         .context("could not prepare schema_migrations")?;
     let result = apply_pending(client).await;
-    let unlock = client.batch_execute("SELECT pg_advisory_unlock(7123001)").await;
+    let unlock = client
+        .batch_execute("SELECT pg_advisory_unlock(7123001)")
+        .await;
     let applied = result?;
     unlock.context("could not release the migration lock")?;
     Ok(applied)
@@ -127,7 +132,10 @@ mod tests {
             .filter(|n| n.ends_with(".sql"))
             .collect();
         files.sort();
-        let listed: Vec<String> = super::MIGRATIONS.iter().map(|(n, _)| n.to_string()).collect();
+        let listed: Vec<String> = super::MIGRATIONS
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
         assert_eq!(files, listed);
         Ok(())
     }

@@ -10,6 +10,8 @@ pub enum Trigger {
     Http,
     Schedule,
     Queue,
+    /// Run by hand or once per deploy.
+    Manual,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -42,9 +44,21 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
         name: crate::refunds::sync::FUNCTION,
         trigger: Trigger::Schedule,
-        env: &["DATABASE_URL", "RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "NOTIFICATIONS_QUEUE_URL"],
+        env: &[
+            "DATABASE_URL",
+            "RAZORPAY_KEY_ID",
+            "RAZORPAY_KEY_SECRET",
+            "NOTIFICATIONS_QUEUE_URL",
+        ],
+    },
+    FunctionSpec {
+        name: MIGRATE,
+        trigger: Trigger::Manual,
+        env: &["DATABASE_URL"],
     },
 ];
+
+pub const MIGRATE: &str = "migrate";
 
 pub const ROUTES: &[Route] = &[Route {
     method: "POST",
@@ -59,38 +73,55 @@ pub fn spec(name: &str) -> Option<&'static FunctionSpec> {
 /// Matches a method and path against the routes; returns the route and its path parameters.
 pub fn match_route(method: &str, path: &str) -> Option<(&'static Route, Vec<(String, String)>)> {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    ROUTES.iter().filter(|r| r.method.eq_ignore_ascii_case(method)).find_map(|r| {
-        let pattern: Vec<&str> = r.path.split('/').collect();
-        if pattern.len() != parts.len() {
-            return None;
-        }
-        let mut params = Vec::new();
-        for (p, actual) in pattern.iter().zip(&parts) {
-            if let Some(name) = p.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
-                if actual.is_empty() {
-                    return None;
-                }
-                params.push((name.to_string(), actual.to_string()));
-            } else if p != actual {
+    ROUTES
+        .iter()
+        .filter(|r| r.method.eq_ignore_ascii_case(method))
+        .find_map(|r| {
+            let pattern: Vec<&str> = r.path.split('/').collect();
+            if pattern.len() != parts.len() {
                 return None;
             }
-        }
-        Some((r, params))
-    })
+            let mut params = Vec::new();
+            for (p, actual) in pattern.iter().zip(&parts) {
+                if let Some(name) = p.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
+                    if actual.is_empty() {
+                        return None;
+                    }
+                    params.push((name.to_string(), actual.to_string()));
+                } else if p != actual {
+                    return None;
+                }
+            }
+            Some((r, params))
+        })
 }
 
 /// Runs an HTTP function's handler.
 pub async fn dispatch_http(ctx: &AppContext, function: &str, req: Request) -> Response<Body> {
     match function {
-        crate::refunds::handler::FUNCTION => Box::pin(crate::refunds::handler::handle(ctx, req)).await,
-        _ => ApiError::NotFound("no such route".into()).into_response(&crate::http::request_id(&req)),
+        crate::refunds::handler::FUNCTION => {
+            Box::pin(crate::refunds::handler::handle(ctx, req)).await
+        }
+        _ => {
+            ApiError::NotFound("no such route".into()).into_response(&crate::http::request_id(&req))
+        }
     }
 }
 
 /// Runs a non-HTTP function (cron or queue consumer) once with its event; returns its result.
-pub async fn invoke_event(ctx: &AppContext, function: &str, _event: Value) -> anyhow::Result<Value> {
+pub async fn invoke_event(
+    ctx: &AppContext,
+    function: &str,
+    _event: Value,
+) -> anyhow::Result<Value> {
     match function {
-        crate::refunds::sync::FUNCTION => Ok(serde_json::to_value(Box::pin(crate::refunds::sync::run_once(ctx)).await?)?),
+        crate::refunds::sync::FUNCTION => Ok(serde_json::to_value(
+            Box::pin(crate::refunds::sync::run_once(ctx)).await?,
+        )?),
+        MIGRATE => {
+            let mut client = crate::db::connect(ctx.config.require("DATABASE_URL")?).await?;
+            Ok(serde_json::json!({ "applied": crate::db::migrate(&mut client).await? }))
+        }
         other => anyhow::bail!("{other} is not an event-driven function"),
     }
 }
@@ -101,7 +132,10 @@ mod tests {
 
     #[test]
     fn routes_match_with_parameters() {
-        assert_eq!(match_route("POST", "/admin/refunds").map(|(r, _)| r.function), Some("refund-initiate"));
+        assert_eq!(
+            match_route("POST", "/admin/refunds").map(|(r, _)| r.function),
+            Some("refund-initiate")
+        );
         assert!(match_route("GET", "/admin/refunds").is_none());
         assert!(match_route("POST", "/admin/refunds/x").is_none());
     }
@@ -109,7 +143,12 @@ mod tests {
     #[test]
     fn every_route_names_a_known_http_function() {
         for r in ROUTES {
-            assert_eq!(spec(r.function).map(|s| s.trigger), Some(Trigger::Http), "{}", r.function);
+            assert_eq!(
+                spec(r.function).map(|s| s.trigger),
+                Some(Trigger::Http),
+                "{}",
+                r.function
+            );
         }
     }
 }

@@ -106,8 +106,14 @@ impl ApiError {
     pub fn into_response(self, request_id: &str) -> Response<Body> {
         match &self {
             ApiError::Internal(e) => tracing::error!(error = %format!("{e:#}"), "internal error"),
-            ApiError::Unavailable { message, .. } => tracing::warn!(%message, "dependency unavailable"),
-            other => tracing::info!(status = other.status(), code = other.code(), "request refused"),
+            ApiError::Unavailable { message, .. } => {
+                tracing::warn!(%message, "dependency unavailable")
+            }
+            other => tracing::info!(
+                status = other.status(),
+                code = other.code(),
+                "request refused"
+            ),
         }
         let mut resp = json_response(self.status(), &self.to_body(request_id));
         if let ApiError::Unavailable { retry_after, .. } = self {
@@ -151,7 +157,8 @@ pub fn json_response<T: Serialize>(status: u16, body: &T) -> Response<Body> {
 /// The id that ties a request's log lines to its response: API Gateway's, else Lambda's, else
 /// one we make (local runs and tests).
 pub fn request_id(req: &Request) -> String {
-    if let Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() {
+    if let Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref()
+    {
         if let Some(id) = &ctx.request_id {
             if !id.is_empty() {
                 return id.clone();

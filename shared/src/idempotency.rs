@@ -28,7 +28,12 @@ pub fn hash_body(body: &[u8]) -> String {
     hex::encode(Sha256::digest(body))
 }
 
-pub async fn begin(pool: &Pool, scope: &str, key: &str, request_hash: &str) -> Result<Begin, ApiError> {
+pub async fn begin(
+    pool: &Pool,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+) -> Result<Begin, ApiError> {
     validate_key(key)?;
     let client = pool.get().await?;
     let inserted = client
@@ -64,8 +69,10 @@ pub async fn begin(pool: &Pool, scope: &str, key: &str, request_hash: &str) -> R
     match (status, body) {
         (Some(s), Some(b)) => {
             let mut resp = json_response(u16::try_from(s).unwrap_or(200), &b);
-            resp.headers_mut()
-                .insert("idempotent-replayed", http::HeaderValue::from_static("true"));
+            resp.headers_mut().insert(
+                "idempotent-replayed",
+                http::HeaderValue::from_static("true"),
+            );
             Ok(Begin::Replay(resp))
         }
         _ => Err(in_progress()),
@@ -85,7 +92,10 @@ pub async fn finish(pool: &Pool, scope: &str, key: &str, status: u16, body: &Val
         let client = pool.get().await?;
         if status >= 500 {
             client
-                .execute("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2", &[&scope, &key])
+                .execute(
+                    "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2",
+                    &[&scope, &key],
+                )
                 .await?;
         } else {
             client

@@ -4,13 +4,18 @@ use crate::config::Config;
 use crate::context::AppContext;
 use crate::functions::spec;
 
-pub async fn cold_start(function: &'static str) -> Result<&'static AppContext, lambda_runtime::Error> {
+pub async fn cold_start(
+    function: &'static str,
+) -> Result<&'static AppContext, lambda_runtime::Error> {
     crate::telemetry::init();
     let spec = spec(function).ok_or_else(|| format!("unknown function {function}"))?;
     let config = Config::from_env();
     let missing = config.missing(spec.env);
     if !missing.is_empty() {
-        let msg = format!("{function} cannot start: missing environment variable(s): {}", missing.join(", "));
+        let msg = format!(
+            "{function} cannot start: missing environment variable(s): {}",
+            missing.join(", ")
+        );
         tracing::error!(%msg);
         return Err(msg.into());
     }

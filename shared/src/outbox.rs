@@ -45,7 +45,11 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    pub fn new(sqs: aws_sdk_sqs::Client, notifications_url: Option<String>, calendar_url: Option<String>) -> Self {
+    pub fn new(
+        sqs: aws_sdk_sqs::Client,
+        notifications_url: Option<String>,
+        calendar_url: Option<String>,
+    ) -> Self {
         Publisher {
             sqs,
             notifications_url,
@@ -87,7 +91,9 @@ impl Publisher {
             match self.publish_one(pool, *id).await {
                 Ok(true) => published += 1,
                 Ok(false) => {}
-                Err(e) => tracing::warn!(outbox_id = %id, error = %e, "outbox publish deferred to the relay"),
+                Err(e) => {
+                    tracing::warn!(outbox_id = %id, error = %e, "outbox publish deferred to the relay")
+                }
             }
         }
         published
@@ -105,7 +111,10 @@ impl Publisher {
             .await?;
         let Some(row) = row else { return Ok(false) };
         let topic: String = row.get(0);
-        if self.queue_for(&topic).is_some_and(|u| u.starts_with("local:")) {
+        if self
+            .queue_for(&topic)
+            .is_some_and(|u| u.starts_with("local:"))
+        {
             // local-api without SQS: the message stays in the outbox table, visible there.
             return Ok(false);
         }

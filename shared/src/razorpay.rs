@@ -16,7 +16,10 @@ pub fn notes_map<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, 
 
 /// A note's value as text (`notes` values may be strings or numbers).
 pub fn note_str<'a>(notes: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    notes.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+    notes
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -88,7 +91,12 @@ pub struct RazorpayClient {
 }
 
 impl RazorpayClient {
-    pub fn new(base: &str, key_id: &str, key_secret: SecretString, timeout: Duration) -> anyhow::Result<Self> {
+    pub fn new(
+        base: &str,
+        key_id: &str,
+        key_secret: SecretString,
+        timeout: Duration,
+    ) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3).min(timeout))
             .timeout(timeout)
@@ -140,7 +148,11 @@ impl RazorpayClient {
             let resp = match resp {
                 Ok(r) => r,
                 Err(e) => {
-                    last = if e.is_timeout() { "timed out".into() } else { "connection failed".into() };
+                    last = if e.is_timeout() {
+                        "timed out".into()
+                    } else {
+                        "connection failed".into()
+                    };
                     tracing::warn!(attempt, what, error = %last, "razorpay call failed");
                     continue;
                 }
@@ -154,12 +166,21 @@ impl RazorpayClient {
             }
             if status == 409 || status == 429 || status >= 500 {
                 last = format!("HTTP {status}");
-                tracing::warn!(attempt, what, status, "razorpay answered with a retryable status");
+                tracing::warn!(
+                    attempt,
+                    what,
+                    status,
+                    "razorpay answered with a retryable status"
+                );
                 continue;
             }
             let (code, description) = error_fields(&body);
             tracing::info!(what, status, code = %code, "razorpay refused");
-            return Err(GatewayError::Refused { status, code, description });
+            return Err(GatewayError::Refused {
+                status,
+                code,
+                description,
+            });
         }
         Err(GatewayError::Unknown(last))
     }
@@ -188,7 +209,10 @@ impl RazorpayClient {
     pub async fn list_refunds(&self, payment_id: &str) -> Result<Vec<Refund>, GatewayError> {
         let url = self.url(&["v1", "payments", payment_id, "refunds"])?;
         let c: Collection<Refund> = self
-            .send(|| self.http.get(url.clone()).query(&[("count", "100")]), "list refunds")
+            .send(
+                || self.http.get(url.clone()).query(&[("count", "100")]),
+                "list refunds",
+            )
             .await?;
         Ok(c.items)
     }
@@ -196,7 +220,8 @@ impl RazorpayClient {
     /// `GET /v1/orders/{id}`.
     pub async fn fetch_order(&self, order_id: &str) -> Result<Order, GatewayError> {
         let url = self.url(&["v1", "orders", order_id])?;
-        self.send(|| self.http.get(url.clone()), "fetch order").await
+        self.send(|| self.http.get(url.clone()), "fetch order")
+            .await
     }
 }
 
@@ -219,7 +244,9 @@ mod tests {
 
     #[test]
     fn empty_notes_arrive_as_array_and_become_an_empty_map() -> serde_json::Result<()> {
-        let r: Refund = serde_json::from_str(r#"{"id":"rfnd_1","amount":100,"status":"processed","notes":[]}"#)?;
+        let r: Refund = serde_json::from_str(
+            r#"{"id":"rfnd_1","amount":100,"status":"processed","notes":[]}"#,
+        )?;
         assert!(r.notes.is_empty());
         let r: Refund = serde_json::from_str(
             r#"{"id":"rfnd_1","amount":100,"status":"processed","notes":{"terminationId":"abc"}}"#,

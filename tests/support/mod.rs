@@ -69,7 +69,11 @@ impl TestApp {
             RazorpayClient::new(
                 config.razorpay_api_base(),
                 config.get("RAZORPAY_KEY_ID").unwrap_or_default(),
-                config.get("RAZORPAY_KEY_SECRET").unwrap_or_default().to_string().into(),
+                config
+                    .get("RAZORPAY_KEY_SECRET")
+                    .unwrap_or_default()
+                    .to_string()
+                    .into(),
                 Duration::from_millis(400),
             )?
             .with_retries(3, Duration::from_millis(10)),
@@ -88,15 +92,24 @@ impl TestApp {
     }
 
     pub fn admin_token(&self) -> String {
-        shared::auth::sign_token(JWT_SECRET, ADMIN_USER, Some("ops@yestoryd.test"), Some("admin"), 3600)
-            .unwrap_or_default()
+        shared::auth::sign_token(
+            JWT_SECRET,
+            ADMIN_USER,
+            Some("ops@yestoryd.test"),
+            Some("admin"),
+            3600,
+        )
+        .unwrap_or_default()
     }
 
     pub fn parent_token(&self, user_id: Uuid) -> String {
-        shared::auth::sign_token(JWT_SECRET, &user_id.to_string(), None, None, 3600).unwrap_or_default()
+        shared::auth::sign_token(JWT_SECRET, &user_id.to_string(), None, None, 3600)
+            .unwrap_or_default()
     }
 
-    pub async fn db(&self) -> Result<tokio_postgres::Client, Box<dyn std::error::Error + Send + Sync>> {
+    pub async fn db(
+        &self,
+    ) -> Result<tokio_postgres::Client, Box<dyn std::error::Error + Send + Sync>> {
         Ok(shared::db::connect(&self.db_url).await?)
     }
 
@@ -106,7 +119,12 @@ impl TestApp {
     }
 
     /// POST /admin/refunds with a raw body and an optional bearer token.
-    pub async fn post_refund_raw(&self, body: impl Into<reqwest::Body>, token: Option<&str>, key: Option<&str>) -> reqwest::Result<reqwest::Response> {
+    pub async fn post_refund_raw(
+        &self,
+        body: impl Into<reqwest::Body>,
+        token: Option<&str>,
+        key: Option<&str>,
+    ) -> reqwest::Result<reqwest::Response> {
         let mut req = self
             .http
             .post(format!("{}/admin/refunds", self.base))
@@ -122,7 +140,8 @@ impl TestApp {
     }
 
     pub async fn post_refund(&self, body: &Value) -> reqwest::Result<reqwest::Response> {
-        self.post_refund_raw(body.to_string(), Some(&self.admin_token()), None).await
+        self.post_refund_raw(body.to_string(), Some(&self.admin_token()), None)
+            .await
     }
 
     /// An active enrollment of `total` sessions, `completed` of them done, paid `amount` paise
@@ -166,7 +185,11 @@ impl TestApp {
         )
         .await?;
         for n in 0..total {
-            let status = if n < completed { "completed" } else { "scheduled" };
+            let status = if n < completed {
+                "completed"
+            } else {
+                "scheduled"
+            };
             db.execute(
                 "INSERT INTO scheduled_sessions (enrollment_id, child_id, session_type, scheduled_time, status)
                  VALUES ($1, $2, 'coaching', NOW() + make_interval(days => $3), $4)",
@@ -183,12 +206,21 @@ impl TestApp {
         })
     }
 
-    pub async fn enrollment_status(&self, id: Uuid) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    pub async fn enrollment_status(
+        &self,
+        id: Uuid,
+    ) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
         let db = self.db().await?;
-        Ok(db.query_one("SELECT status FROM enrollments WHERE id = $1", &[&id]).await?.get(0))
+        Ok(db
+            .query_one("SELECT status FROM enrollments WHERE id = $1", &[&id])
+            .await?
+            .get(0))
     }
 
-    pub async fn termination_status(&self, enrollment: Uuid) -> Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>> {
+    pub async fn termination_status(
+        &self,
+        enrollment: Uuid,
+    ) -> Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>> {
         let db = self.db().await?;
         Ok(db
             .query("SELECT refund_status FROM enrollment_terminations WHERE enrollment_id = $1 ORDER BY created_at", &[&enrollment])
@@ -203,7 +235,10 @@ impl TestApp {
     }
 
     /// Drains the notifications queue until `want` messages arrived or 5 s passed.
-    pub async fn queue_messages(&self, want: usize) -> Result<Vec<Value>, Box<dyn std::error::Error + Send + Sync>> {
+    pub async fn queue_messages(
+        &self,
+        want: usize,
+    ) -> Result<Vec<Value>, Box<dyn std::error::Error + Send + Sync>> {
         let mut out = Vec::new();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         while out.len() < want && tokio::time::Instant::now() < deadline {
@@ -220,7 +255,12 @@ impl TestApp {
                     out.push(serde_json::from_str(body)?);
                 }
                 if let Some(h) = m.receipt_handle() {
-                    self.sqs.delete_message().queue_url(&self.queue_url).receipt_handle(h).send().await?;
+                    self.sqs
+                        .delete_message()
+                        .queue_url(&self.queue_url)
+                        .receipt_handle(h)
+                        .send()
+                        .await?;
                 }
             }
         }

@@ -20,17 +20,22 @@ struct Stack {
 }
 
 async fn build_stack(quiet: bool) -> anyhow::Result<Stack> {
-    if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
+    if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none()
+    {
         // Without a region the SDK asks EC2's metadata service, which is not there locally.
         std::env::set_var("AWS_REGION", "ap-south-1");
     }
     let mut config = Config::from_env();
     let mut cluster = None;
     if config.get("DATABASE_URL").is_none() {
-        let port: u16 = std::env::var("DEV_PG_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(54329);
+        let port: u16 = std::env::var("DEV_PG_PORT")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(54329);
         let dir = std::env::current_dir()?.join(".dev").join("pg");
         let c = pg::Cluster::new(&dir, port)?;
-        c.start().context("could not start the embedded PostgreSQL under .dev/pg")?;
+        c.start()
+            .context("could not start the embedded PostgreSQL under .dev/pg")?;
         pg::ensure_database(&c.admin_url(), "yestoryd").await?;
         config = config.with("DATABASE_URL", c.url("yestoryd"));
         cluster = Some(c);
@@ -80,11 +85,27 @@ async fn build_stack(quiet: bool) -> anyhow::Result<Stack> {
 
 async fn serve() -> anyhow::Result<()> {
     let stack = build_stack(false).await?;
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
-    let (addr, server) = devtools::server::spawn(stack.ctx.clone(), ([127, 0, 0, 1], port).into()).await?;
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000);
+    let (addr, server) =
+        devtools::server::spawn(stack.ctx.clone(), ([127, 0, 0, 1], port).into()).await?;
     let secret = stack.ctx.config.require("SUPABASE_JWT_SECRET")?;
-    let admin = shared::auth::sign_token(secret, demo::ADMIN_USER_ID, Some("admin@yestoryd.local"), Some("admin"), 86400)?;
-    let parent = shared::auth::sign_token(secret, demo::PARENT_USER_ID, Some("priya@example.com"), None, 86400)?;
+    let admin = shared::auth::sign_token(
+        secret,
+        demo::ADMIN_USER_ID,
+        Some("admin@yestoryd.local"),
+        Some("admin"),
+        86400,
+    )?;
+    let parent = shared::auth::sign_token(
+        secret,
+        demo::PARENT_USER_ID,
+        Some("priya@example.com"),
+        None,
+        86400,
+    )?;
     println!("local-api listening on http://{addr}");
     println!("\nADMIN_TOKEN={admin}\nPARENT_TOKEN={parent}\n");
     println!("Try a refund quote, then the refund itself:");
@@ -105,11 +126,15 @@ async fn serve() -> anyhow::Result<()> {
 async fn invoke(function: &str, event_file: Option<String>) -> anyhow::Result<bool> {
     let spec = spec(function).with_context(|| format!("unknown function {function}"))?;
     let path = event_file.unwrap_or_else(|| format!("events/{function}.json"));
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read event file {path}"))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read event file {path}"))?;
     let stack = build_stack(true).await?;
     let missing = stack.ctx.config.missing(spec.env);
     if !missing.is_empty() {
-        bail!("{function} is not configured: missing {}", missing.join(", "));
+        bail!(
+            "{function} is not configured: missing {}",
+            missing.join(", ")
+        );
     }
     let (output, ok) = if spec.trigger == Trigger::Http {
         let req = lambda_http::request::from_str(&text)
@@ -125,12 +150,24 @@ async fn invoke(function: &str, event_file: Option<String>) -> anyhow::Result<bo
         let headers: serde_json::Map<String, serde_json::Value> = resp
             .headers()
             .iter()
-            .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_str().unwrap_or("").to_string())))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    serde_json::Value::String(v.to_str().unwrap_or("").to_string()),
+                )
+            })
             .collect();
-        (serde_json::json!({ "statusCode": status, "headers": headers, "body": body }), status < 400)
+        (
+            serde_json::json!({ "statusCode": status, "headers": headers, "body": body }),
+            status < 400,
+        )
     } else {
-        let event: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{path} is not JSON"))?;
-        (shared::functions::invoke_event(&stack.ctx, function, event).await?, true)
+        let event: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{path} is not JSON"))?;
+        (
+            shared::functions::invoke_event(&stack.ctx, function, event).await?,
+            true,
+        )
     };
     println!("{}", serde_json::to_string_pretty(&output)?);
     Ok(ok)
@@ -144,12 +181,20 @@ async fn main() -> std::process::ExitCode {
         None | Some("serve") => serve().await.map(|_| true),
         Some("invoke") => match args.get(1) {
             Some(function) => {
-                let event = args.iter().position(|a| a == "--event").and_then(|i| args.get(i + 1)).cloned();
+                let event = args
+                    .iter()
+                    .position(|a| a == "--event")
+                    .and_then(|i| args.get(i + 1))
+                    .cloned();
                 invoke(function, event).await
             }
-            None => Err(anyhow::anyhow!("usage: local-api invoke <function> [--event FILE]")),
+            None => Err(anyhow::anyhow!(
+                "usage: local-api invoke <function> [--event FILE]"
+            )),
         },
-        Some(other) => Err(anyhow::anyhow!("unknown command {other}; use serve or invoke")),
+        Some(other) => Err(anyhow::anyhow!(
+            "unknown command {other}; use serve or invoke"
+        )),
     };
     match result {
         Ok(true) => std::process::ExitCode::SUCCESS,

@@ -33,7 +33,12 @@ fn div_round_half_up(numerator: i128, denominator: i128) -> i128 {
 }
 
 /// The prorated split. Completed sessions beyond the total count as the total.
-pub fn prorate(amount: i64, sessions_total: i32, sessions_completed: i32, coach_percent: u8) -> Result<Calculation, CalcError> {
+pub fn prorate(
+    amount: i64,
+    sessions_total: i32,
+    sessions_completed: i32,
+    coach_percent: u8,
+) -> Result<Calculation, CalcError> {
     if sessions_total <= 0 {
         return Err(CalcError::NoSessions);
     }
@@ -47,7 +52,10 @@ pub fn prorate(amount: i64, sessions_total: i32, sessions_completed: i32, coach_
     let remaining = sessions_total - completed;
     let (a, t) = (i128::from(amount), i128::from(sessions_total));
     let refund = div_round_half_up(a * i128::from(remaining), t);
-    let coach = div_round_half_up(a * i128::from(coach_percent) * i128::from(completed), 100 * t);
+    let coach = div_round_half_up(
+        a * i128::from(coach_percent) * i128::from(completed),
+        100 * t,
+    );
     // Rounding both parts up can overshoot by a paisa; the coach part gives it back.
     let coach = coach.min(a - refund);
     let platform = a - refund - coach;
@@ -65,7 +73,11 @@ pub fn prorate(amount: i64, sessions_total: i32, sessions_completed: i32, coach_
 
 /// Full refund when asked within 24 hours of the payment's capture and before any session was
 /// completed (the seed measured from enrollment creation, which is wrong).
-pub fn is_full_refund_eligible(captured_at: DateTime<Utc>, now: DateTime<Utc>, sessions_completed: i32) -> bool {
+pub fn is_full_refund_eligible(
+    captured_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    sessions_completed: i32,
+) -> bool {
     sessions_completed == 0 && now >= captured_at && now - captured_at < Duration::hours(24)
 }
 
@@ -95,7 +107,10 @@ mod tests {
     #[test]
     fn worked_example_from_the_issue() -> Result<(), CalcError> {
         let c = prorate(24000, 8, 3, 50)?;
-        assert_eq!((c.refund_amount, c.coach_settlement, c.platform_retention), (15000, 4500, 4500));
+        assert_eq!(
+            (c.refund_amount, c.coach_settlement, c.platform_retention),
+            (15000, 4500, 4500)
+        );
         assert_eq!(c.sessions_remaining, 5);
         Ok(())
     }
@@ -107,7 +122,10 @@ mod tests {
         assert_eq!(c.refund_amount, 501);
         // 1000 * 2 / 3 = 666.67 → 667; coach 1000*0.5*1/3 = 166.67 → 167
         let c = prorate(1000, 3, 1, 50)?;
-        assert_eq!((c.refund_amount, c.coach_settlement, c.platform_retention), (667, 167, 166));
+        assert_eq!(
+            (c.refund_amount, c.coach_settlement, c.platform_retention),
+            (667, 167, 166)
+        );
         // 100 * 1 / 3 = 33.33 → 33
         assert_eq!(prorate(100, 3, 2, 0)?.refund_amount, 33);
         Ok(())
@@ -116,7 +134,10 @@ mod tests {
     #[test]
     fn overshoot_from_rounding_never_makes_platform_negative() -> Result<(), CalcError> {
         let c = prorate(1, 2, 1, 100)?;
-        assert_eq!(c.refund_amount + c.coach_settlement + c.platform_retention, 1);
+        assert_eq!(
+            c.refund_amount + c.coach_settlement + c.platform_retention,
+            1
+        );
         assert!(c.platform_retention >= 0);
         Ok(())
     }
@@ -135,7 +156,10 @@ mod tests {
         let outside = captured + Duration::hours(24);
         let q = quote(24000, 8, 0, 50, Some(captured), inside)?;
         assert!(q.full_refund);
-        assert_eq!((q.refund_amount, q.coach_settlement, q.platform_retention), (24000, 0, 0));
+        assert_eq!(
+            (q.refund_amount, q.coach_settlement, q.platform_retention),
+            (24000, 0, 0)
+        );
         assert!(!quote(24000, 8, 0, 50, Some(captured), outside)?.full_refund);
         // A completed session ends the window even inside 24 h.
         assert!(!quote(24000, 8, 1, 50, Some(captured), inside)?.full_refund);

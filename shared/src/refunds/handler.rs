@@ -4,7 +4,9 @@ use super::calculator::{self, Calculation};
 use super::store::{self, InsertError, NewTermination, RefundStatus, Termination};
 use super::{accept_effects, apply_gateway_refund, Applied};
 use crate::context::AppContext;
-use crate::http::{body_bytes, header, json_response, respond, ApiError, FieldErrors, MAX_JSON_BODY};
+use crate::http::{
+    body_bytes, header, json_response, respond, ApiError, FieldErrors, MAX_JSON_BODY,
+};
 use crate::idempotency::{self, Begin};
 use crate::razorpay::{CreateRefund, GatewayError};
 use lambda_http::{Body, Request, Response};
@@ -148,8 +150,15 @@ async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, 
         .ok_or_else(|| ApiError::NotFound("no enrollment with this id".into()))?;
     if let Some(active) = store::active_termination(&tx, enrollment.id).await? {
         return Err(ApiError::Conflict {
-            code: if active.refund_status == RefundStatus::Completed { "already_refunded" } else { "refund_in_progress" },
-            message: format!("a refund for this enrollment is already {}", active.refund_status.as_str()),
+            code: if active.refund_status == RefundStatus::Completed {
+                "already_refunded"
+            } else {
+                "refund_in_progress"
+            },
+            message: format!(
+                "a refund for this enrollment is already {}",
+                active.refund_status.as_str()
+            ),
         });
     }
     if enrollment.status == "terminated" {
@@ -158,10 +167,12 @@ async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, 
             message: "this enrollment is already terminated".into(),
         });
     }
-    let payment = store::captured_payment(&tx, enrollment.id).await?.ok_or(ApiError::Conflict {
-        code: "no_captured_payment",
-        message: "this enrollment has no captured payment to refund".into(),
-    })?;
+    let payment = store::captured_payment(&tx, enrollment.id)
+        .await?
+        .ok_or(ApiError::Conflict {
+            code: "no_captured_payment",
+            message: "this enrollment has no captured payment to refund".into(),
+        })?;
     let completed = store::count_completed_sessions(&tx, enrollment.id).await?;
     let calc = calculator::quote(
         payment.amount,
@@ -210,7 +221,10 @@ async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, 
         accept_effects(&tx, &done, &mut applied).await?;
         tx.commit().await?;
         ctx.publisher().publish(&ctx.pool, &applied.outbox).await;
-        return Ok((201, json!({ "termination": termination_json(&done), "calculation": calc, "razorpayRefundId": null })));
+        return Ok((
+            201,
+            json!({ "termination": termination_json(&done), "calculation": calc, "razorpayRefundId": null }),
+        ));
     }
     tx.commit().await?;
     drop(client);
@@ -242,9 +256,20 @@ async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, 
                 Ok(accepted_unknown(&termination, &calc))
             }
         },
-        Err(GatewayError::Refused { status, code, description }) => {
+        Err(GatewayError::Refused {
+            status,
+            code,
+            description,
+        }) => {
             let client = ctx.pool.get().await?;
-            store::advance(&client, termination.id, RefundStatus::Failed, None, Some(&description)).await?;
+            store::advance(
+                &client,
+                termination.id,
+                RefundStatus::Failed,
+                None,
+                Some(&description),
+            )
+            .await?;
             Err(ApiError::BadGateway {
                 message: "Razorpay refused the refund; the enrollment is unchanged".into(),
                 details: json!({
@@ -265,7 +290,10 @@ async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, 
 pub(crate) fn refund_notes(t: &Termination) -> Map<String, Value> {
     let mut notes = Map::new();
     notes.insert("terminationId".into(), Value::String(t.id.to_string()));
-    notes.insert("enrollmentId".into(), Value::String(t.enrollment_id.to_string()));
+    notes.insert(
+        "enrollmentId".into(),
+        Value::String(t.enrollment_id.to_string()),
+    );
     notes
 }
 

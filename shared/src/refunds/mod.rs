@@ -47,15 +47,29 @@ pub async fn apply_gateway_refund(
 
     // Razorpay accepted the refund: the enrollment ends now (step 3 of DESIGN §4).
     if current.refund_status == RefundStatus::Pending && target != RefundStatus::Failed {
-        if let Some(t) = store::advance(tx, current.id, RefundStatus::Processing, Some(refund_id), None).await? {
+        if let Some(t) = store::advance(
+            tx,
+            current.id,
+            RefundStatus::Processing,
+            Some(refund_id),
+            None,
+        )
+        .await?
+        {
             accept_effects(tx, &t, &mut applied).await?;
             current = t;
             applied.moved = true;
         }
     }
     if target.is_terminal() && !current.refund_status.is_terminal() {
-        let reason = failure_reason.filter(|r| !r.is_empty()).or(Some("refund failed at Razorpay"));
-        let reason = if target == RefundStatus::Failed { reason } else { None };
+        let reason = failure_reason
+            .filter(|r| !r.is_empty())
+            .or(Some("refund failed at Razorpay"));
+        let reason = if target == RefundStatus::Failed {
+            reason
+        } else {
+            None
+        };
         if let Some(t) = store::advance(tx, current.id, target, Some(refund_id), reason).await? {
             let contact = store::enrollment_contact(tx, t.enrollment_id).await?;
             let id = if target == RefundStatus::Completed {
@@ -98,7 +112,11 @@ pub async fn apply_gateway_refund(
 }
 
 /// The enrollment ends, its remaining sessions are cancelled and the parent is told.
-pub(crate) async fn accept_effects(tx: &impl GenericClient, t: &Termination, applied: &mut Applied) -> Result<(), tokio_postgres::Error> {
+pub(crate) async fn accept_effects(
+    tx: &impl GenericClient,
+    t: &Termination,
+    applied: &mut Applied,
+) -> Result<(), tokio_postgres::Error> {
     store::terminate_enrollment(tx, t.enrollment_id).await?;
     let cancelled = store::cancel_remaining_sessions(tx, t.enrollment_id).await?;
     let contact = store::enrollment_contact(tx, t.enrollment_id).await?;
@@ -125,6 +143,10 @@ pub(crate) async fn accept_effects(tx: &impl GenericClient, t: &Termination, app
 }
 
 /// For a refund Razorpay reports, adopt it: used by the sync job after a lost answer.
-pub async fn adopt(tx: &impl GenericClient, termination: &Termination, refund: &Refund) -> Result<Applied, tokio_postgres::Error> {
+pub async fn adopt(
+    tx: &impl GenericClient,
+    termination: &Termination,
+    refund: &Refund,
+) -> Result<Applied, tokio_postgres::Error> {
     apply_gateway_refund(tx, termination, &refund.id, &refund.status, None).await
 }

@@ -71,7 +71,8 @@ pub struct Termination {
     pub created_by: String,
 }
 
-const TERMINATION_COLUMNS: &str = "id, enrollment_id, terminated_by, termination_reason, termination_notes,
+const TERMINATION_COLUMNS: &str =
+    "id, enrollment_id, terminated_by, termination_reason, termination_notes,
   sessions_total, sessions_completed, sessions_remaining, original_amount, refund_amount,
   coach_settlement_amount, platform_retention, razorpay_payment_id, razorpay_refund_id,
   refund_status, refund_initiated_at, refund_completed_at, refund_failure_reason, created_at,
@@ -116,7 +117,10 @@ pub struct Enrollment {
     pub child_name: Option<String>,
 }
 
-pub async fn lock_enrollment(db: &impl GenericClient, id: Uuid) -> Result<Option<Enrollment>, tokio_postgres::Error> {
+pub async fn lock_enrollment(
+    db: &impl GenericClient,
+    id: Uuid,
+) -> Result<Option<Enrollment>, tokio_postgres::Error> {
     let row = db
         .query_opt(
             "SELECT e.id, e.status, e.sessions_total, e.parent_id, COALESCE(e.child_name, c.name) AS child_name
@@ -143,7 +147,10 @@ pub struct CapturedPayment {
 
 /// The enrollment's latest captured payment. A legacy row without `captured_at` uses its
 /// creation time, which can only shorten the full-refund window, never lengthen it.
-pub async fn captured_payment(db: &impl GenericClient, enrollment_id: Uuid) -> Result<Option<CapturedPayment>, tokio_postgres::Error> {
+pub async fn captured_payment(
+    db: &impl GenericClient,
+    enrollment_id: Uuid,
+) -> Result<Option<CapturedPayment>, tokio_postgres::Error> {
     let row = db
         .query_opt(
             "SELECT razorpay_payment_id, amount, COALESCE(captured_at, created_at)
@@ -161,7 +168,10 @@ pub async fn captured_payment(db: &impl GenericClient, enrollment_id: Uuid) -> R
     }))
 }
 
-pub async fn count_completed_sessions(db: &impl GenericClient, enrollment_id: Uuid) -> Result<i32, tokio_postgres::Error> {
+pub async fn count_completed_sessions(
+    db: &impl GenericClient,
+    enrollment_id: Uuid,
+) -> Result<i32, tokio_postgres::Error> {
     let row = db
         .query_one(
             "SELECT COUNT(*)::INT FROM scheduled_sessions WHERE enrollment_id = $1 AND status = 'completed'",
@@ -171,12 +181,18 @@ pub async fn count_completed_sessions(db: &impl GenericClient, enrollment_id: Uu
     Ok(row.get(0))
 }
 
-pub async fn active_termination(db: &impl GenericClient, enrollment_id: Uuid) -> Result<Option<Termination>, tokio_postgres::Error> {
+pub async fn active_termination(
+    db: &impl GenericClient,
+    enrollment_id: Uuid,
+) -> Result<Option<Termination>, tokio_postgres::Error> {
     let sql = format!(
         "SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations
          WHERE enrollment_id = $1 AND refund_status <> 'failed'"
     );
-    Ok(db.query_opt(&sql, &[&enrollment_id]).await?.map(|r| Termination::from_row(&r)))
+    Ok(db
+        .query_opt(&sql, &[&enrollment_id])
+        .await?
+        .map(|r| Termination::from_row(&r)))
 }
 
 pub struct NewTermination<'a> {
@@ -196,7 +212,10 @@ pub enum InsertError {
     Db(#[from] tokio_postgres::Error),
 }
 
-pub async fn insert_termination(db: &impl GenericClient, t: &NewTermination<'_>) -> Result<Termination, InsertError> {
+pub async fn insert_termination(
+    db: &impl GenericClient,
+    t: &NewTermination<'_>,
+) -> Result<Termination, InsertError> {
     let sql = format!(
         "INSERT INTO enrollment_terminations (enrollment_id, terminated_by, termination_reason,
            termination_notes, sessions_total, sessions_completed, sessions_remaining, original_amount,
@@ -226,28 +245,51 @@ pub async fn insert_termination(db: &impl GenericClient, t: &NewTermination<'_>)
         .await;
     match result {
         Ok(r) => Ok(Termination::from_row(&r)),
-        Err(e) if e.as_db_error().and_then(|d| d.constraint()) == Some("uq_terminations_one_active") => {
+        Err(e)
+            if e.as_db_error().and_then(|d| d.constraint())
+                == Some("uq_terminations_one_active") =>
+        {
             Err(InsertError::ActiveExists)
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn get_termination(db: &impl GenericClient, id: Uuid) -> Result<Option<Termination>, tokio_postgres::Error> {
+pub async fn get_termination(
+    db: &impl GenericClient,
+    id: Uuid,
+) -> Result<Option<Termination>, tokio_postgres::Error> {
     let sql = format!("SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations WHERE id = $1");
-    Ok(db.query_opt(&sql, &[&id]).await?.map(|r| Termination::from_row(&r)))
+    Ok(db
+        .query_opt(&sql, &[&id])
+        .await?
+        .map(|r| Termination::from_row(&r)))
 }
 
-pub async fn lock_termination(db: &impl GenericClient, id: Uuid) -> Result<Option<Termination>, tokio_postgres::Error> {
-    let sql = format!("SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations WHERE id = $1 FOR UPDATE");
-    Ok(db.query_opt(&sql, &[&id]).await?.map(|r| Termination::from_row(&r)))
+pub async fn lock_termination(
+    db: &impl GenericClient,
+    id: Uuid,
+) -> Result<Option<Termination>, tokio_postgres::Error> {
+    let sql = format!(
+        "SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations WHERE id = $1 FOR UPDATE"
+    );
+    Ok(db
+        .query_opt(&sql, &[&id])
+        .await?
+        .map(|r| Termination::from_row(&r)))
 }
 
-pub async fn lock_termination_by_refund_id(db: &impl GenericClient, refund_id: &str) -> Result<Option<Termination>, tokio_postgres::Error> {
+pub async fn lock_termination_by_refund_id(
+    db: &impl GenericClient,
+    refund_id: &str,
+) -> Result<Option<Termination>, tokio_postgres::Error> {
     let sql = format!(
         "SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations WHERE razorpay_refund_id = $1 FOR UPDATE"
     );
-    Ok(db.query_opt(&sql, &[&refund_id]).await?.map(|r| Termination::from_row(&r)))
+    Ok(db
+        .query_opt(&sql, &[&refund_id])
+        .await?
+        .map(|r| Termination::from_row(&r)))
 }
 
 /// Moves a termination forward to `to`, only from a state that may precede it. Returns the new
@@ -273,12 +315,18 @@ pub async fn advance(
          RETURNING {TERMINATION_COLUMNS}"
     );
     let row = db
-        .query_opt(&sql, &[&id, &to.as_str(), &refund_id, &failure_reason, &from])
+        .query_opt(
+            &sql,
+            &[&id, &to.as_str(), &refund_id, &failure_reason, &from],
+        )
         .await?;
     Ok(row.map(|r| Termination::from_row(&r)))
 }
 
-pub async fn terminate_enrollment(db: &impl GenericClient, enrollment_id: Uuid) -> Result<u64, tokio_postgres::Error> {
+pub async fn terminate_enrollment(
+    db: &impl GenericClient,
+    enrollment_id: Uuid,
+) -> Result<u64, tokio_postgres::Error> {
     db.execute(
         "UPDATE enrollments SET status = 'terminated', updated_at = NOW()
          WHERE id = $1 AND status <> 'terminated'",
@@ -287,7 +335,10 @@ pub async fn terminate_enrollment(db: &impl GenericClient, enrollment_id: Uuid) 
     .await
 }
 
-pub async fn cancel_remaining_sessions(db: &impl GenericClient, enrollment_id: Uuid) -> Result<u64, tokio_postgres::Error> {
+pub async fn cancel_remaining_sessions(
+    db: &impl GenericClient,
+    enrollment_id: Uuid,
+) -> Result<u64, tokio_postgres::Error> {
     db.execute(
         "UPDATE scheduled_sessions SET status = 'cancelled',
            cancellation_reason = 'Enrollment terminated - refund processed'
@@ -302,7 +353,10 @@ pub struct EnrollmentContact {
     pub child_name: Option<String>,
 }
 
-pub async fn enrollment_contact(db: &impl GenericClient, enrollment_id: Uuid) -> Result<EnrollmentContact, tokio_postgres::Error> {
+pub async fn enrollment_contact(
+    db: &impl GenericClient,
+    enrollment_id: Uuid,
+) -> Result<EnrollmentContact, tokio_postgres::Error> {
     let row = db
         .query_opt(
             "SELECT e.parent_id, COALESCE(e.child_name, c.name)
@@ -323,7 +377,11 @@ pub async fn enrollment_contact(db: &impl GenericClient, enrollment_id: Uuid) ->
 }
 
 /// Terminations whose gateway outcome is not final and that have not moved for `min_age_secs`.
-pub async fn due_for_sync(db: &impl GenericClient, min_age_secs: i64, limit: i64) -> Result<Vec<Termination>, tokio_postgres::Error> {
+pub async fn due_for_sync(
+    db: &impl GenericClient,
+    min_age_secs: i64,
+    limit: i64,
+) -> Result<Vec<Termination>, tokio_postgres::Error> {
     let sql = format!(
         "SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations
          WHERE refund_status IN ('pending', 'processing')

@@ -22,7 +22,8 @@ pub struct SyncReport {
 }
 
 pub async fn run_once(ctx: &AppContext) -> anyhow::Result<SyncReport> {
-    let min_age = i64::try_from(ctx.config.u64_or("REFUND_SYNC_MIN_AGE_SECONDS", 300)?).unwrap_or(300);
+    let min_age =
+        i64::try_from(ctx.config.u64_or("REFUND_SYNC_MIN_AGE_SECONDS", 300)?).unwrap_or(300);
     let gateway = ctx.razorpay().map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let due = {
         let client = ctx.pool.get().await?;
@@ -67,7 +68,11 @@ fn ours<'a>(t: &Termination, refunds: &'a [Refund]) -> Option<&'a Refund> {
         })
 }
 
-async fn sync_one(ctx: &AppContext, gateway: &crate::razorpay::RazorpayClient, t: &Termination) -> anyhow::Result<Outcome> {
+async fn sync_one(
+    ctx: &AppContext,
+    gateway: &crate::razorpay::RazorpayClient,
+    t: &Termination,
+) -> anyhow::Result<Outcome> {
     let refunds = gateway.list_refunds(&t.razorpay_payment_id).await?;
     if let Some(refund) = ours(t, &refunds) {
         let before = t.refund_status;
@@ -104,7 +109,14 @@ async fn sync_one(ctx: &AppContext, gateway: &crate::razorpay::RazorpayClient, t
         }
         Err(GatewayError::Refused { description, .. }) => {
             let client = ctx.pool.get().await?;
-            store::advance(&client, t.id, RefundStatus::Failed, None, Some(&description)).await?;
+            store::advance(
+                &client,
+                t.id,
+                RefundStatus::Failed,
+                None,
+                Some(&description),
+            )
+            .await?;
             Ok(Outcome::Failed)
         }
         Err(e @ GatewayError::Unknown(_)) => Err(e.into()),
