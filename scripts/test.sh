@@ -47,11 +47,12 @@ cleanup() {
 trap cleanup EXIT
 
 log "starting PostgreSQL on 127.0.0.1:$PGPORT"
-mkdir -p "$WORK/pg"
-[ "$(id -u)" = 0 ] && chown postgres:postgres "$WORK/pg"
+mkdir -p "$WORK/pg" "$WORK/sock"
+if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$WORK/pg" "$WORK/sock"; fi
 run_pg "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 --no-instructions >/dev/null
-run_pg "$PGBIN/pg_ctl" start -w -D "$WORK/pg" -l "$WORK/pg/server.log" \
-  -o "-p $PGPORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
+run_pg "$PGBIN/pg_ctl" start -w -D "$WORK/pg" -l "$WORK/sock/server.log" \
+  -o "-p $PGPORT -k $WORK/sock -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null \
+  || { cat "$WORK/sock/server.log"; exit 1; }
 
 log "starting moto on 127.0.0.1:$MOTOPORT"
 moto_server -H 127.0.0.1 -p "$MOTOPORT" >"$WORK/moto.log" 2>&1 &
