@@ -75,7 +75,15 @@ cargo clippy --workspace --all-targets -- -D warnings
 log "cfn-lint template.yaml"
 cfn-lint template.yaml
 log "cargo test"
-cargo test --workspace --no-fail-fast
+set +e
+cargo test --workspace --no-fail-fast 2>&1 | tee "$WORK/cargo-test.log"
+test_rc=${PIPESTATUS[0]}
 log "local-api invoke: every sample event against a fresh database"
-bash scripts/smoke-events.sh
-log "all checks passed"
+bash scripts/smoke-events.sh 2>&1 | tee "$WORK/smoke.log"
+smoke_rc=${PIPESTATUS[0]}
+set -e
+passed=$(grep -hoE '(test result: .*\. |^smoke: )[0-9]+ passed' "$WORK/cargo-test.log" "$WORK/smoke.log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -hoE '[0-9]+ failed' "$WORK/cargo-test.log" "$WORK/smoke.log" | awk '{s+=$1} END {print s+0}')
+echo
+echo "tests: $passed passed, $failed failed"
+if [ "$test_rc" != 0 ] || [ "$smoke_rc" != 0 ]; then exit 1; fi

@@ -14,6 +14,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_refunds_outbox_idempotency.sql",
         include_str!("../../migrations/0002_refunds_outbox_idempotency.sql"),
     ),
+    (
+        "0003_webhooks_failed_payments.sql",
+        include_str!("../../migrations/0003_webhooks_failed_payments.sql"),
+    ),
 ];
 
 pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<Pool> {

@@ -52,6 +52,21 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         ],
     },
     FunctionSpec {
+        name: crate::webhooks::handler::FUNCTION,
+        trigger: Trigger::Http,
+        env: &[
+            "DATABASE_URL",
+            "RAZORPAY_WEBHOOK_SECRET",
+            "SITE_URL",
+            "NOTIFICATIONS_QUEUE_URL",
+        ],
+    },
+    FunctionSpec {
+        name: crate::payments::retry::FUNCTION,
+        trigger: Trigger::Http,
+        env: &["DATABASE_URL", "RAZORPAY_KEY_ID"],
+    },
+    FunctionSpec {
         name: MIGRATE,
         trigger: Trigger::Manual,
         env: &["DATABASE_URL"],
@@ -60,11 +75,23 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
 
 pub const MIGRATE: &str = "migrate";
 
-pub const ROUTES: &[Route] = &[Route {
-    method: "POST",
-    path: "/admin/refunds",
-    function: crate::refunds::handler::FUNCTION,
-}];
+pub const ROUTES: &[Route] = &[
+    Route {
+        method: "POST",
+        path: "/admin/refunds",
+        function: crate::refunds::handler::FUNCTION,
+    },
+    Route {
+        method: "POST",
+        path: "/webhooks/razorpay",
+        function: crate::webhooks::handler::FUNCTION,
+    },
+    Route {
+        method: "GET",
+        path: "/payments/retry",
+        function: crate::payments::retry::FUNCTION,
+    },
+];
 
 pub fn spec(name: &str) -> Option<&'static FunctionSpec> {
     FUNCTIONS.iter().find(|f| f.name == name)
@@ -101,6 +128,12 @@ pub async fn dispatch_http(ctx: &AppContext, function: &str, req: Request) -> Re
     match function {
         crate::refunds::handler::FUNCTION => {
             Box::pin(crate::refunds::handler::handle(ctx, req)).await
+        }
+        crate::webhooks::handler::FUNCTION => {
+            Box::pin(crate::webhooks::handler::handle(ctx, req)).await
+        }
+        crate::payments::retry::FUNCTION => {
+            Box::pin(crate::payments::retry::handle(ctx, req)).await
         }
         _ => {
             ApiError::NotFound("no such route".into()).into_response(&crate::http::request_id(&req))

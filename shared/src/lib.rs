@@ -8,6 +8,8 @@ pub mod http;
 pub mod idempotency;
 pub mod lambda;
 pub mod outbox;
+pub mod payments;
 pub mod razorpay;
 pub mod refunds;
 pub mod telemetry;
+pub mod webhooks;

@@ -136,8 +136,17 @@ impl RazorpayClient {
         make: impl Fn() -> reqwest::RequestBuilder,
         what: &str,
     ) -> Result<T, GatewayError> {
+        self.send_n(make, what, self.attempts).await
+    }
+
+    async fn send_n<T: for<'de> Deserialize<'de>>(
+        &self,
+        make: impl Fn() -> reqwest::RequestBuilder,
+        what: &str,
+        attempts: u32,
+    ) -> Result<T, GatewayError> {
         let mut last = String::new();
-        for attempt in 0..self.attempts {
+        for attempt in 0..attempts {
             if attempt > 0 {
                 tokio::time::sleep(self.backoff * 2u32.pow(attempt - 1)).await;
             }
@@ -215,6 +224,17 @@ impl RazorpayClient {
             )
             .await?;
         Ok(c.items)
+    }
+
+    /// `GET /v1/orders/{id}` once, within 2 s: for a webhook that must answer within 5 s.
+    pub async fn fetch_order_quick(&self, order_id: &str) -> Result<Order, GatewayError> {
+        let url = self.url(&["v1", "orders", order_id])?;
+        self.send_n(
+            || self.http.get(url.clone()).timeout(Duration::from_secs(2)),
+            "fetch order",
+            1,
+        )
+        .await
     }
 
     /// `GET /v1/orders/{id}`.

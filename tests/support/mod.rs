@@ -11,6 +11,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 pub const JWT_SECRET: &str = "integration-test-jwt-secret-0123456789abcdef";
+pub const WEBHOOK_SECRET: &str = "whsec-integration-test";
 pub const ADMIN_USER: &str = "11111111-1111-4111-8111-111111111111";
 
 pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -62,6 +63,8 @@ impl TestApp {
             ("SUPABASE_JWT_SECRET", JWT_SECRET),
             ("NOTIFICATIONS_QUEUE_URL", queue_url.as_str()),
             ("REFUND_SYNC_MIN_AGE_SECONDS", "0"),
+            ("RAZORPAY_WEBHOOK_SECRET", WEBHOOK_SECRET),
+            ("SITE_URL", "https://yestoryd.test"),
         ]));
         let mut ctx = AppContext::build(config.clone(), 40).await?;
         // Short timeouts and backoff so that failure tests run in well under a second each.
@@ -137,6 +140,38 @@ impl TestApp {
             req = req.header("Idempotency-Key", k);
         }
         req.send().await
+    }
+
+    /// POST /webhooks/razorpay with the exact bytes, signed with the test secret unless a
+    /// signature is given (`Some("")` sends none).
+    pub async fn post_webhook(
+        &self,
+        body: &[u8],
+        event_id: &str,
+        signature: Option<&str>,
+    ) -> reqwest::Result<reqwest::Response> {
+        let sig = match signature {
+            Some(s) => s.to_string(),
+            None => shared::webhooks::signature::sign(WEBHOOK_SECRET.as_bytes(), body),
+        };
+        let mut req = self
+            .http
+            .post(format!("{}/webhooks/razorpay", self.base))
+            .header("content-type", "application/json")
+            .header("x-razorpay-event-id", event_id)
+            .body(body.to_vec());
+        if !sig.is_empty() {
+            req = req.header("x-razorpay-signature", sig);
+        }
+        req.send().await
+    }
+
+    pub async fn get_retry(&self, token: &str) -> reqwest::Result<reqwest::Response> {
+        self.http
+            .get(format!("{}/payments/retry", self.base))
+            .query(&[("token", token)])
+            .send()
+            .await
     }
 
     pub async fn post_refund(&self, body: &Value) -> reqwest::Result<reqwest::Response> {

@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 /// The JWT secret local-api uses when none is set; the sample events are signed with it.
 const DEV_JWT_SECRET: &str = "local-dev-jwt-secret-not-for-production-000";
+/// The webhook secret local-api uses when none is set; events/payment-webhook*.json are signed with it.
+const DEV_WEBHOOK_SECRET: &str = "local-dev-webhook-secret";
 
 struct Stack {
     ctx: Arc<AppContext>,
@@ -63,6 +65,12 @@ async fn build_stack(quiet: bool) -> anyhow::Result<Stack> {
     }
     if config.get("SUPABASE_JWT_SECRET").is_none() {
         config = config.with("SUPABASE_JWT_SECRET", DEV_JWT_SECRET);
+    }
+    if config.get("RAZORPAY_WEBHOOK_SECRET").is_none() {
+        config = config.with("RAZORPAY_WEBHOOK_SECRET", DEV_WEBHOOK_SECRET);
+    }
+    if config.get("SITE_URL").is_none() {
+        config = config.with("SITE_URL", "http://127.0.0.1:3000");
     }
     if config.get("NOTIFICATIONS_QUEUE_URL").is_none() {
         config = config.with("NOTIFICATIONS_QUEUE_URL", "local:outbox");
@@ -159,7 +167,7 @@ async fn invoke(function: &str, event_file: Option<String>) -> anyhow::Result<bo
             .collect();
         (
             serde_json::json!({ "statusCode": status, "headers": headers, "body": body }),
-            status < 400,
+            status < 500,
         )
     } else {
         let event: serde_json::Value =

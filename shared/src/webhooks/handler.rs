@@ -1,0 +1,441 @@
+//! `POST /webhooks/razorpay`. Razorpay delivers at least once, in any order, and disables the
+//! endpoint after a day of failures: every answer is fast, and a repeat is a harmless 200.
+use super::signature;
+use crate::context::AppContext;
+use crate::http::{body_bytes, header, json_response, respond, ApiError};
+use crate::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
+use crate::payments::{failure, retry};
+use crate::razorpay::{note_str, notes_map};
+use crate::refunds::{apply_gateway_refund, store as refund_store};
+use deadpool_postgres::GenericClient;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+pub const FUNCTION: &str = "payment-webhook";
+pub const MAX_WEBHOOK_BODY: usize = 256 * 1024;
+const PROVIDER: &str = "razorpay";
+
+#[derive(Debug, Deserialize)]
+struct Event {
+    #[serde(default)]
+    event: String,
+    #[serde(default)]
+    payload: Payload,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Payload {
+    payment: Option<Wrapped<PaymentEntity>>,
+    refund: Option<Wrapped<RefundEntity>>,
+    order: Option<Wrapped<OrderEntity>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Wrapped<T> {
+    entity: T,
+}
+
+#[derive(Debug, Deserialize)]
+struct PaymentEntity {
+    id: String,
+    #[serde(default)]
+    order_id: Option<String>,
+    #[serde(default)]
+    amount: Option<i64>,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    contact: Option<String>,
+    #[serde(default, deserialize_with = "notes_map")]
+    notes: Map<String, Value>,
+    #[serde(default)]
+    error_code: Option<String>,
+    #[serde(default)]
+    error_description: Option<String>,
+    #[serde(default)]
+    error_reason: Option<String>,
+    #[serde(default)]
+    created_at: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RefundEntity {
+    id: String,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "notes_map")]
+    notes: Map<String, Value>,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OrderEntity {
+    id: String,
+}
+
+/// Razorpay sends absent values as `null` or `""`; both mean nothing.
+fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(FUNCTION, req, |req, _rid| async move {
+        let secret = ctx
+            .config
+            .get("RAZORPAY_WEBHOOK_SECRET")
+            .ok_or_else(|| ApiError::missing_config(&["RAZORPAY_WEBHOOK_SECRET"]))?;
+        let body = body_bytes(&req, MAX_WEBHOOK_BODY)?;
+        let sig = header(&req, "x-razorpay-signature")
+            .ok_or_else(|| ApiError::Unauthorized("X-Razorpay-Signature is missing".into()))?;
+        if !signature::verify(secret.as_bytes(), body, sig) {
+            return Err(ApiError::Unauthorized(
+                "X-Razorpay-Signature does not match the body".into(),
+            ));
+        }
+        let event: Event = serde_json::from_slice(body).map_err(|_| {
+            ApiError::bad_request("the webhook body is not a Razorpay event", Value::Null)
+        })?;
+        // Razorpay always sends the id; if a proxy dropped it, identical bytes are one event.
+        let event_id = header(&req, "x-razorpay-event-id")
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && s.len() <= 200)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("sha256:{}", hex::encode(Sha256::digest(body))));
+        let raw = String::from_utf8_lossy(body).into_owned();
+        let outcome = process(ctx, &event_id, &event, &raw).await?;
+        tracing::info!(event_id, event = %event.event, outcome, "webhook handled");
+        Ok(json_response(200, &json!({ "status": outcome })))
+    })
+    .await
+}
+
+async fn already_recorded(
+    db: &impl GenericClient,
+    event_id: &str,
+) -> Result<bool, tokio_postgres::Error> {
+    Ok(db
+        .query_opt(
+            "SELECT 1 FROM webhook_events WHERE provider = $1 AND event_id = $2",
+            &[&PROVIDER, &event_id],
+        )
+        .await?
+        .is_some())
+}
+
+async fn process(
+    ctx: &AppContext,
+    event_id: &str,
+    event: &Event,
+    raw: &str,
+) -> Result<&'static str, ApiError> {
+    // The one outbound call allowed on this path, made before the transaction and only when the
+    // payment itself lacks the parent's contact or the child's name.
+    let order_notes = if event.event == "payment.failed" {
+        let client = ctx.pool.get().await?;
+        if already_recorded(&client, event_id).await? {
+            return Ok("duplicate");
+        }
+        drop(client);
+        match &event.payload.payment {
+            Some(p) => order_notes_if_needed(ctx, &p.entity).await,
+            None => Map::new(),
+        }
+    } else {
+        Map::new()
+    };
+
+    let mut client = ctx.pool.get().await?;
+    let tx = client.transaction().await?;
+    let inserted = tx
+        .query_opt(
+            "INSERT INTO webhook_events (provider, event_id, event_type, raw_payload) VALUES ($1, $2, $3, $4)
+             ON CONFLICT ON CONSTRAINT uq_webhook_events_provider_event DO NOTHING RETURNING id",
+            &[&PROVIDER, &event_id, &event.event, &raw],
+        )
+        .await?;
+    let Some(row) = inserted else {
+        tx.commit().await?;
+        return Ok("duplicate");
+    };
+    let row_id: Uuid = row.get(0);
+    let (outcome, note, outbox) = match event.event.as_str() {
+        "refund.created" | "refund.processed" | "refund.failed" => on_refund(&tx, event).await?,
+        "payment.failed" => on_payment_failed(ctx, &tx, event, &order_notes).await?,
+        "payment.captured" | "order.paid" => on_payment_captured(&tx, event).await?,
+        _ => ("ignored", None, Vec::new()),
+    };
+    tx.execute(
+        "UPDATE webhook_events SET processed_at = NOW(), error = $2 WHERE id = $1",
+        &[&row_id, &note],
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.publisher().publish(&ctx.pool, &outbox).await;
+    Ok(outcome)
+}
+
+type Effect = (&'static str, Option<String>, Vec<Uuid>);
+
+async fn on_refund(tx: &impl GenericClient, event: &Event) -> Result<Effect, ApiError> {
+    let Some(refund) = event.payload.refund.as_ref().map(|w| &w.entity) else {
+        return Ok((
+            "ignored",
+            Some("no refund entity in payload".into()),
+            Vec::new(),
+        ));
+    };
+    // The notes find it even when the event beats our own write of the refund id.
+    let by_note = note_str(&refund.notes, "terminationId").and_then(|s| Uuid::parse_str(s).ok());
+    let mut termination = match by_note {
+        Some(id) => refund_store::lock_termination(tx, id).await?,
+        None => None,
+    };
+    if termination.is_none() {
+        termination = refund_store::lock_termination_by_refund_id(tx, &refund.id).await?;
+    }
+    let Some(t) = termination else {
+        tracing::warn!(refund_id = %refund.id, "refund event for an unknown refund; kept");
+        return Ok((
+            "unknown_refund",
+            Some("no termination matches this refund".into()),
+            Vec::new(),
+        ));
+    };
+    // Read the state from the entity, not the event name (refund.created can say processed).
+    let status = match (present(&refund.status), event.event.as_str()) {
+        (Some(s), _) => s.to_string(),
+        (None, "refund.processed") => "processed".into(),
+        (None, "refund.failed") => "failed".into(),
+        (None, _) => "pending".into(),
+    };
+    let applied = apply_gateway_refund(
+        tx,
+        &t,
+        &refund.id,
+        &status,
+        present(&refund.error_description),
+    )
+    .await?;
+    Ok((
+        if applied.moved {
+            "applied"
+        } else {
+            "no_change"
+        },
+        None,
+        applied.outbox,
+    ))
+}
+
+async fn order_notes_if_needed(ctx: &AppContext, p: &PaymentEntity) -> Map<String, Value> {
+    let has_contact = present(&p.email).is_some() || present(&p.contact).is_some();
+    let has_child = note_str(&p.notes, "childName").is_some();
+    if has_contact && has_child {
+        return Map::new();
+    }
+    let (Some(order_id), Ok(gateway)) = (present(&p.order_id), ctx.razorpay()) else {
+        return Map::new();
+    };
+    match gateway.fetch_order_quick(order_id).await {
+        Ok(order) => order.notes,
+        Err(e) => {
+            tracing::warn!(order_id, error = %e, "order fetch failed; continuing with what the payment has");
+            Map::new()
+        }
+    }
+}
+
+async fn on_payment_failed(
+    ctx: &AppContext,
+    tx: &impl GenericClient,
+    event: &Event,
+    order_notes: &Map<String, Value>,
+) -> Result<Effect, ApiError> {
+    let Some(p) = event.payload.payment.as_ref().map(|w| &w.entity) else {
+        return Ok((
+            "ignored",
+            Some("no payment entity in payload".into()),
+            Vec::new(),
+        ));
+    };
+    let Some(order_id) = present(&p.order_id) else {
+        return Ok((
+            "ignored",
+            Some("payment has no order id".into()),
+            Vec::new(),
+        ));
+    };
+    let pick = |key: &str, own: Option<&str>| -> Option<String> {
+        own.map(str::to_string)
+            .or_else(|| note_str(&p.notes, key).map(str::to_string))
+            .or_else(|| note_str(order_notes, key).map(str::to_string))
+    };
+    let email = pick("parentEmail", present(&p.email));
+    let phone = pick("parentPhone", present(&p.contact));
+    let parent_name = pick("parentName", None);
+    let child_name = pick("childName", None);
+
+    // Failures on one order are decided one at a time: at most one live link per order.
+    tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&order_id])
+        .await?;
+    let converted = tx
+        .query_opt(
+            "SELECT 1 FROM payments WHERE razorpay_order_id = $1 AND status = 'captured'
+             UNION ALL SELECT 1 FROM failed_payments WHERE razorpay_order_id = $1 AND converted_at IS NOT NULL
+             LIMIT 1",
+            &[&order_id],
+        )
+        .await?
+        .is_some();
+    let inserted = tx
+        .query_opt(
+            "INSERT INTO failed_payments (razorpay_payment_id, razorpay_order_id, error_code, error_description,
+               error_reason, parent_email, parent_phone, parent_name, child_name, amount, currency, converted_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, 'INR'), CASE WHEN $12 THEN NOW() END)
+             ON CONFLICT ON CONSTRAINT uq_failed_payments_payment DO NOTHING RETURNING id",
+            &[
+                &p.id,
+                &order_id,
+                &present(&p.error_code),
+                &present(&p.error_description),
+                &present(&p.error_reason),
+                &email,
+                &phone,
+                &parent_name,
+                &child_name,
+                &p.amount.map(|a| a.max(0)),
+                &present(&p.currency),
+                &converted,
+            ],
+        )
+        .await?;
+    let Some(row) = inserted else {
+        return Ok((
+            "duplicate_payment",
+            Some("this payment's failure is already recorded".into()),
+            Vec::new(),
+        ));
+    };
+    let failed_id: Uuid = row.get(0);
+    if converted {
+        return Ok(("recorded_already_paid", None, Vec::new()));
+    }
+    if email.is_none() && phone.is_none() {
+        return Ok((
+            "recorded_no_contact",
+            Some("no parent contact on the payment or order".into()),
+            Vec::new(),
+        ));
+    }
+    if retry::has_live_token(tx, order_id).await? {
+        tx.execute(
+            "UPDATE failed_payments SET retry_count = retry_count + 1 WHERE id = $1",
+            &[&failed_id],
+        )
+        .await?;
+        return Ok(("recorded_link_already_sent", None, Vec::new()));
+    }
+    let token = retry::insert_token(tx, order_id, failed_id, email.as_deref()).await?;
+    let site = ctx
+        .config
+        .get("SITE_URL")
+        .unwrap_or("")
+        .trim_end_matches('/');
+    let parent_id: Option<Uuid> = tx
+        .query_opt(
+            "SELECT parent_id FROM payments WHERE razorpay_order_id = $1 AND parent_id IS NOT NULL
+             UNION ALL SELECT id FROM parents WHERE $2::TEXT IS NOT NULL AND lower(email) = lower($2)
+             LIMIT 1",
+            &[&order_id, &email],
+        )
+        .await?
+        .map(|r| r.get(0));
+    let id = enqueue_notification(
+        tx,
+        "payment_failed",
+        CATEGORY_TRANSACTIONAL,
+        json!({ "parentId": parent_id, "email": email, "phone": phone, "name": parent_name }),
+        json!({
+            "childName": child_name,
+            "amount": p.amount,
+            "currency": present(&p.currency).unwrap_or("INR"),
+            "reason": failure::parent_message(present(&p.error_reason), present(&p.error_code), present(&p.error_description)),
+            "retryLink": format!("{site}/payment/retry?token={token}"),
+            "expiresInHours": retry::VALID_HOURS,
+            "orderId": order_id,
+        }),
+    )
+    .await?;
+    tx.execute(
+        "UPDATE failed_payments SET notified = TRUE WHERE id = $1",
+        &[&failed_id],
+    )
+    .await?;
+    Ok(("recorded_and_notified", None, vec![id]))
+}
+
+async fn on_payment_captured(tx: &impl GenericClient, event: &Event) -> Result<Effect, ApiError> {
+    let Some(p) = event.payload.payment.as_ref().map(|w| &w.entity) else {
+        return Ok((
+            "ignored",
+            Some("no payment entity in payload".into()),
+            Vec::new(),
+        ));
+    };
+    let order_id = present(&p.order_id)
+        .map(str::to_string)
+        .or_else(|| event.payload.order.as_ref().map(|o| o.entity.id.clone()));
+    let captured_at = p
+        .created_at
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .unwrap_or_else(chrono::Utc::now);
+    let updated = tx
+        .execute(
+            "UPDATE payments SET status = 'captured', razorpay_payment_id = COALESCE(razorpay_payment_id, $1),
+               captured_at = COALESCE(captured_at, NOW())
+             WHERE (razorpay_payment_id = $1 OR (razorpay_payment_id IS NULL AND razorpay_order_id = $2))
+               AND status NOT IN ('captured', 'refunded')",
+            &[&p.id, &order_id],
+        )
+        .await?;
+    let known = tx
+        .query_opt(
+            "SELECT 1 FROM payments WHERE razorpay_payment_id = $1",
+            &[&p.id],
+        )
+        .await?
+        .is_some();
+    if !known {
+        // A payment we had no row for (created outside this backend): keep a record of the money.
+        tx.execute(
+            "INSERT INTO payments (razorpay_order_id, razorpay_payment_id, amount, currency, status, captured_at)
+             VALUES ($1, $2, $3, COALESCE($4, 'INR'), 'captured', $5)
+             ON CONFLICT (razorpay_payment_id) DO NOTHING",
+            &[&order_id, &p.id, &p.amount.unwrap_or(0).max(0), &present(&p.currency), &captured_at],
+        )
+        .await?;
+    }
+    if let Some(order_id) = &order_id {
+        tx.execute(
+            "UPDATE failed_payments SET converted_at = NOW() WHERE razorpay_order_id = $1 AND converted_at IS NULL",
+            &[order_id],
+        )
+        .await?;
+        retry::spend_tokens(tx, order_id).await?;
+    }
+    Ok((
+        if updated > 0 || !known {
+            "captured"
+        } else {
+            "no_change"
+        },
+        None,
+        Vec::new(),
+    ))
+}
