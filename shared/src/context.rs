@@ -4,6 +4,8 @@
 use crate::auth::JwtVerifier;
 use crate::config::Config;
 use crate::http::ApiError;
+use crate::notifications::channels::{Email, WhatsApp};
+use crate::notifications::dispatch::Channels;
 use crate::outbox::Publisher;
 use crate::razorpay::RazorpayClient;
 use deadpool_postgres::Pool;
@@ -16,6 +18,7 @@ pub struct AppContext {
     razorpay: Option<RazorpayClient>,
     jwt: Option<JwtVerifier>,
     publisher: Publisher,
+    channels: Channels,
 }
 
 impl AppContext {
@@ -43,12 +46,31 @@ impl AppContext {
             config.get("NOTIFICATIONS_QUEUE_URL").map(str::to_string),
             config.get("CALENDAR_QUEUE_URL").map(str::to_string),
         );
+        let channels = Channels {
+            email: config
+                .get("EMAIL_FROM")
+                .map(|from| Email::new(aws_sdk_sesv2::Client::new(&aws), from)),
+            whatsapp: match (
+                config.get("WHATSAPP_PHONE_NUMBER_ID"),
+                config.get("WHATSAPP_TOKEN"),
+            ) {
+                (Some(id), Some(token)) => Some(WhatsApp::new(
+                    config
+                        .get("WHATSAPP_API_BASE")
+                        .unwrap_or(crate::config::DEFAULT_WHATSAPP_API_BASE),
+                    id,
+                    SecretString::from(token.to_string()),
+                )?),
+                _ => None,
+            },
+        };
         Ok(AppContext {
             config,
             pool,
             razorpay,
             jwt,
             publisher,
+            channels,
         })
     }
 
@@ -71,5 +93,15 @@ impl AppContext {
 
     pub fn publisher(&self) -> &Publisher {
         &self.publisher
+    }
+
+    /// Replaces the publisher (tests point one at a closed port to play an SQS outage).
+    pub fn with_publisher(mut self, publisher: Publisher) -> Self {
+        self.publisher = publisher;
+        self
+    }
+
+    pub fn channels(&self) -> &Channels {
+        &self.channels
     }
 }

@@ -18,6 +18,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_webhooks_failed_payments.sql",
         include_str!("../../migrations/0003_webhooks_failed_payments.sql"),
     ),
+    (
+        "0004_notifications.sql",
+        include_str!("../../migrations/0004_notifications.sql"),
+    ),
 ];
 
 pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<Pool> {

@@ -67,6 +67,21 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         env: &["DATABASE_URL", "RAZORPAY_KEY_ID"],
     },
     FunctionSpec {
+        name: crate::notifications::preferences::FUNCTION,
+        trigger: Trigger::Http,
+        env: &["DATABASE_URL", "SUPABASE_JWT_SECRET"],
+    },
+    FunctionSpec {
+        name: crate::notifications::relay::FUNCTION,
+        trigger: Trigger::Schedule,
+        env: &["DATABASE_URL", "NOTIFICATIONS_QUEUE_URL"],
+    },
+    FunctionSpec {
+        name: crate::notifications::dispatch::FUNCTION,
+        trigger: Trigger::Queue,
+        env: &["DATABASE_URL", "EMAIL_FROM", "ADMIN_ALERT_EMAIL"],
+    },
+    FunctionSpec {
         name: MIGRATE,
         trigger: Trigger::Manual,
         env: &["DATABASE_URL"],
@@ -90,6 +105,16 @@ pub const ROUTES: &[Route] = &[
         method: "GET",
         path: "/payments/retry",
         function: crate::payments::retry::FUNCTION,
+    },
+    Route {
+        method: "GET",
+        path: "/parent/notification-preferences",
+        function: crate::notifications::preferences::FUNCTION,
+    },
+    Route {
+        method: "PUT",
+        path: "/parent/notification-preferences",
+        function: crate::notifications::preferences::FUNCTION,
     },
 ];
 
@@ -135,6 +160,9 @@ pub async fn dispatch_http(ctx: &AppContext, function: &str, req: Request) -> Re
         crate::payments::retry::FUNCTION => {
             Box::pin(crate::payments::retry::handle(ctx, req)).await
         }
+        crate::notifications::preferences::FUNCTION => {
+            Box::pin(crate::notifications::preferences::handle(ctx, req)).await
+        }
         _ => {
             ApiError::NotFound("no such route".into()).into_response(&crate::http::request_id(&req))
         }
@@ -142,15 +170,20 @@ pub async fn dispatch_http(ctx: &AppContext, function: &str, req: Request) -> Re
 }
 
 /// Runs a non-HTTP function (cron or queue consumer) once with its event; returns its result.
-pub async fn invoke_event(
-    ctx: &AppContext,
-    function: &str,
-    _event: Value,
-) -> anyhow::Result<Value> {
+pub async fn invoke_event(ctx: &AppContext, function: &str, event: Value) -> anyhow::Result<Value> {
     match function {
         crate::refunds::sync::FUNCTION => Ok(serde_json::to_value(
             Box::pin(crate::refunds::sync::run_once(ctx)).await?,
         )?),
+        crate::notifications::relay::FUNCTION => Ok(serde_json::to_value(
+            Box::pin(crate::notifications::relay::run_once(ctx)).await?,
+        )?),
+        crate::notifications::dispatch::FUNCTION => {
+            let event: aws_lambda_events::sqs::SqsEvent = serde_json::from_value(event)?;
+            Ok(serde_json::to_value(
+                Box::pin(crate::notifications::dispatch::handle_batch(ctx, event)).await,
+            )?)
+        }
         MIGRATE => {
             let mut client = crate::db::connect(ctx.config.require("DATABASE_URL")?).await?;
             Ok(serde_json::json!({ "applied": crate::db::migrate(&mut client).await? }))

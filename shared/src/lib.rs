@@ -7,6 +7,7 @@ pub mod functions;
 pub mod http;
 pub mod idempotency;
 pub mod lambda;
+pub mod notifications;
 pub mod outbox;
 pub mod payments;
 pub mod razorpay;

@@ -65,7 +65,7 @@ impl Publisher {
         }
     }
 
-    async fn send(&self, topic: &str, payload: &Value) -> Result<(), String> {
+    pub async fn send(&self, topic: &str, payload: &Value) -> Result<(), String> {
         let url = self
             .queue_for(topic)
             .ok_or_else(|| format!("no queue configured for topic {topic}"))?;

@@ -69,6 +69,12 @@ async fn build_stack(quiet: bool) -> anyhow::Result<Stack> {
     if config.get("RAZORPAY_WEBHOOK_SECRET").is_none() {
         config = config.with("RAZORPAY_WEBHOOK_SECRET", DEV_WEBHOOK_SECRET);
     }
+    if config.get("EMAIL_FROM").is_none() {
+        config = config.with("EMAIL_FROM", "noreply@yestoryd.local");
+    }
+    if config.get("ADMIN_ALERT_EMAIL").is_none() {
+        config = config.with("ADMIN_ALERT_EMAIL", "admin@yestoryd.local");
+    }
     if config.get("SITE_URL").is_none() {
         config = config.with("SITE_URL", "http://127.0.0.1:3000");
     }

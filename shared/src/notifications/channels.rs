@@ -1,0 +1,118 @@
+//! The providers: Amazon SES v2 for email, the WhatsApp Business Cloud API for WhatsApp
+//! (template messages). Each send returns the provider's message id or its error text.
+use super::templates::Rendered;
+use secrecy::{ExposeSecret, SecretString};
+use std::time::Duration;
+
+pub struct Email {
+    ses: aws_sdk_sesv2::Client,
+    from: String,
+}
+
+impl Email {
+    pub fn new(ses: aws_sdk_sesv2::Client, from: &str) -> Self {
+        Email {
+            ses,
+            from: from.to_string(),
+        }
+    }
+
+    pub async fn send(&self, to: &str, r: &Rendered) -> Result<String, String> {
+        use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+        let content = |s: &str| {
+            Content::builder()
+                .data(s)
+                .charset("UTF-8")
+                .build()
+                .map_err(|e| e.to_string())
+        };
+        let message = Message::builder()
+            .subject(content(&r.subject)?)
+            .body(
+                Body::builder()
+                    .text(content(&r.text)?)
+                    .html(content(&r.html)?)
+                    .build(),
+            )
+            .build();
+        let out = self
+            .ses
+            .send_email()
+            .from_email_address(&self.from)
+            .destination(Destination::builder().to_addresses(to).build())
+            .content(EmailContent::builder().simple(message).build())
+            .send()
+            .await
+            .map_err(|e| short(&aws_sdk_sesv2::error::DisplayErrorContext(e).to_string()))?;
+        Ok(out.message_id().unwrap_or_default().to_string())
+    }
+}
+
+pub struct WhatsApp {
+    http: reqwest::Client,
+    base: String,
+    phone_number_id: String,
+    token: SecretString,
+}
+
+impl WhatsApp {
+    pub fn new(base: &str, phone_number_id: &str, token: SecretString) -> anyhow::Result<Self> {
+        Ok(WhatsApp {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()?,
+            base: base.trim_end_matches('/').to_string(),
+            phone_number_id: phone_number_id.to_string(),
+            token,
+        })
+    }
+
+    pub async fn send(&self, phone: &str, r: &Rendered) -> Result<String, String> {
+        let to: String = phone.chars().filter(char::is_ascii_digit).collect();
+        let params: Vec<serde_json::Value> = r
+            .whatsapp_params
+            .iter()
+            .map(|p| serde_json::json!({ "type": "text", "text": p }))
+            .collect();
+        let body = serde_json::json!({
+            "messaging_product": "whatsapp",
+            "to": to,
+            "type": "template",
+            "template": {
+                "name": r.whatsapp_template,
+                "language": { "code": "en" },
+                "components": [{ "type": "body", "parameters": params }],
+            }
+        });
+        let resp = self
+            .http
+            .post(format!("{}/{}/messages", self.base, self.phone_number_id))
+            .bearer_auth(self.token.expose_secret())
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    "whatsapp timed out".to_string()
+                } else {
+                    "whatsapp unreachable".to_string()
+                }
+            })?;
+        let status = resp.status().as_u16();
+        let v: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
+        if (200..300).contains(&status) {
+            return Ok(v["messages"][0]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string());
+        }
+        Err(short(&format!(
+            "whatsapp HTTP {status}: {}",
+            v["error"]["message"].as_str().unwrap_or("no message")
+        )))
+    }
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(300).collect()
+}

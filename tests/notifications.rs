@@ -1,0 +1,461 @@
+//! Notifications end to end: the preferences API over HTTP, the dispatcher against moto's SES
+//! and a WhatsApp double, and the outbox relay against moto's SQS (and a closed port).
+mod support;
+
+use serde_json::{json, Value};
+use support::{TestApp, TestResult};
+use uuid::Uuid;
+use wiremock::matchers::{body_partial_json, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const FROM: &str = "noreply@yestoryd.test";
+
+async fn app_with_channels(
+) -> Result<(TestApp, MockServer), Box<dyn std::error::Error + Send + Sync>> {
+    let whatsapp = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/PNID/messages"))
+        .and(body_partial_json(json!({ "to": "919800000666" })))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_json(json!({"error": {"message": "Service temporarily unavailable"}})),
+        )
+        .with_priority(1)
+        .mount(&whatsapp)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/PNID/messages"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"messaging_product": "whatsapp", "messages": [{"id": "wamid.TEST"}]}),
+        ))
+        .with_priority(5)
+        .mount(&whatsapp)
+        .await;
+    let uri = whatsapp.uri();
+    let app = TestApp::spawn_with(move |c| {
+        c.with("EMAIL_FROM", FROM)
+            .with("ADMIN_ALERT_EMAIL", "alerts@yestoryd.test")
+            .with("WHATSAPP_API_BASE", uri)
+            .with("WHATSAPP_PHONE_NUMBER_ID", "PNID")
+            .with("WHATSAPP_TOKEN", "wa-test-token")
+    })
+    .await?;
+    // SES sends only from a verified identity, as the real service does.
+    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    aws_sdk_sesv2::Client::new(&conf)
+        .create_email_identity()
+        .email_identity(FROM)
+        .send()
+        .await?;
+    Ok((app, whatsapp))
+}
+
+async fn parent(
+    app: &TestApp,
+    phone: &str,
+    prefs: Value,
+) -> Result<Uuid, Box<dyn std::error::Error + Send + Sync>> {
+    let db = app.db().await?;
+    Ok(db
+        .query_one(
+            "INSERT INTO parents (user_id, name, email, phone, notification_preferences)
+             VALUES ($1, 'Meera', $2, $3, $4) RETURNING id",
+            &[
+                &Uuid::new_v4(),
+                &format!("{}@example.com", Uuid::new_v4().simple()),
+                &phone,
+                &prefs,
+            ],
+        )
+        .await?
+        .get(0))
+}
+
+fn message(parent: Uuid, template: &str, category: &str) -> Value {
+    json!({ "id": Uuid::new_v4(), "template": template, "category": category,
+            "recipient": { "parentId": parent }, "data": { "childName": "Kabir", "refundAmount": 15000, "amount": 24000,
+            "retryLink": "https://yestoryd.test/payment/retry?token=abc", "reason": "Bank down" } })
+}
+
+fn sqs_event(messages: &[Value]) -> Result<aws_lambda_events::sqs::SqsEvent, serde_json::Error> {
+    let records: Vec<Value> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| json!({ "messageId": format!("sqs-{i}"), "receiptHandle": "rh", "body": m.to_string(),
+                               "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs", "awsRegion": "ap-south-1" }))
+        .collect();
+    serde_json::from_value(json!({ "Records": records }))
+}
+
+async fn logs(
+    app: &TestApp,
+    message_id: &Value,
+) -> Result<Vec<(String, String, Option<String>)>, Box<dyn std::error::Error + Send + Sync>> {
+    let id = Uuid::parse_str(message_id.as_str().unwrap_or_default())?;
+    let db = app.db().await?;
+    Ok(db
+        .query("SELECT channel, status, rule FROM communication_logs WHERE message_id = $1 ORDER BY channel", &[&id])
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect())
+}
+
+fn row(channel: &str, status: &str, rule: Option<&str>) -> (String, String, Option<String>) {
+    (channel.into(), status.into(), rule.map(str::to_string))
+}
+
+#[tokio::test]
+async fn preferences_get_put_and_validation() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let a = app.seed_enrollment(1000, 1, 0, 1.0).await?;
+    let b = app.seed_enrollment(1000, 1, 0, 1.0).await?;
+    let url = format!("{}/parent/notification-preferences", app.base);
+    let ta = app.parent_token(a.parent_user_id);
+    let tb = app.parent_token(b.parent_user_id);
+
+    let defaults = json!({"whatsapp": true, "email": true, "sms": false, "marketing": false,
+                          "session_reminders": true, "progress_updates": true, "promotional": false});
+    let got: Value = app
+        .http
+        .get(&url)
+        .bearer_auth(&ta)
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(got, defaults);
+
+    let r = app
+        .http
+        .put(&url)
+        .bearer_auth(&ta)
+        .json(&json!({"whatsapp": false, "promotional": true}))
+        .send()
+        .await?;
+    assert_eq!(r.status(), 200);
+    let mut want = defaults.clone();
+    want["whatsapp"] = json!(false);
+    want["promotional"] = json!(true);
+    assert_eq!(r.json::<Value>().await?, want);
+    assert_eq!(
+        app.http
+            .get(&url)
+            .bearer_auth(&ta)
+            .send()
+            .await?
+            .json::<Value>()
+            .await?,
+        want
+    );
+    // Another parent's settings are untouched: nobody edits anyone else's.
+    assert_eq!(
+        app.http
+            .get(&url)
+            .bearer_auth(&tb)
+            .send()
+            .await?
+            .json::<Value>()
+            .await?,
+        defaults
+    );
+
+    for (body, field) in [
+        (json!({"telegram": true}), "telegram"),
+        (json!({"email": "yes"}), "email"),
+        (json!(["email"]), "body"),
+        (json!("email"), "body"),
+    ] {
+        let r = app
+            .http
+            .put(&url)
+            .bearer_auth(&ta)
+            .json(&body)
+            .send()
+            .await?;
+        assert_eq!(r.status(), 400, "{body}");
+        let e: Value = r.json().await?;
+        assert!(e["details"]["fields"][field].is_string(), "{body}: {e}");
+    }
+    assert_eq!(
+        app.http
+            .get(&url)
+            .bearer_auth(&ta)
+            .send()
+            .await?
+            .json::<Value>()
+            .await?,
+        want,
+        "a refused PUT changes nothing"
+    );
+    assert_eq!(app.http.get(&url).send().await?.status(), 401);
+    assert_eq!(
+        app.http
+            .get(&url)
+            .bearer_auth(app.admin_token())
+            .send()
+            .await?
+            .status(),
+        403
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn transactional_with_every_channel_off_goes_by_email_and_promotional_needs_consent(
+) -> TestResult {
+    let (app, whatsapp) = app_with_channels().await?;
+    let off = parent(
+        &app,
+        "+919800000001",
+        json!({"email": false, "whatsapp": false, "sms": false}),
+    )
+    .await?;
+    let m1 = message(off, "refund_initiated", "transactional");
+    let no_marketing = parent(
+        &app,
+        "+919800000002",
+        json!({"promotional": true, "marketing": false}),
+    )
+    .await?;
+    let m2 = message(no_marketing, "refund_completed", "promotional");
+    let resp = shared::notifications::dispatch::handle_batch(
+        &app.ctx,
+        sqs_event(&[m1.clone(), m2.clone()])?,
+    )
+    .await;
+    assert!(resp.batch_item_failures.is_empty());
+    assert_eq!(
+        logs(&app, &m1["id"]).await?,
+        vec![
+            row("email", "sent", None),
+            row("sms", "skipped", Some("channel_sms_off")),
+            row("whatsapp", "skipped", Some("channel_whatsapp_off"))
+        ]
+    );
+    assert_eq!(
+        logs(&app, &m2["id"]).await?,
+        vec![
+            row("email", "skipped", Some("no_marketing_consent")),
+            row("sms", "skipped", Some("no_marketing_consent")),
+            row("whatsapp", "skipped", Some("no_marketing_consent"))
+        ]
+    );
+    assert!(whatsapp
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn category_and_channel_switches_through_the_database() -> TestResult {
+    let (app, _wa) = app_with_channels().await?;
+    let cases = [
+        (
+            "session_reminders",
+            json!({"session_reminders": false}),
+            vec![
+                ("email", "skipped", Some("topic_session_reminders_off")),
+                ("whatsapp", "skipped", Some("topic_session_reminders_off")),
+            ],
+        ),
+        (
+            "progress_updates",
+            json!({"email": false}),
+            vec![
+                ("email", "skipped", Some("channel_email_off")),
+                ("whatsapp", "sent", None),
+            ],
+        ),
+        (
+            "transactional",
+            json!({"session_reminders": false, "whatsapp": false}),
+            vec![
+                ("email", "sent", None),
+                ("whatsapp", "skipped", Some("channel_whatsapp_off")),
+            ],
+        ),
+        (
+            "promotional",
+            json!({"marketing": true, "promotional": true, "email": false}),
+            vec![
+                ("email", "skipped", Some("channel_email_off")),
+                ("whatsapp", "sent", None),
+            ],
+        ),
+    ];
+    for (category, prefs, want) in cases {
+        let p = parent(&app, "+919800000010", prefs).await?;
+        let m = message(p, "refund_completed", category);
+        let resp = shared::notifications::dispatch::handle_batch(
+            &app.ctx,
+            sqs_event(std::slice::from_ref(&m))?,
+        )
+        .await;
+        assert!(resp.batch_item_failures.is_empty(), "{category}");
+        let got: Vec<_> = logs(&app, &m["id"])
+            .await?
+            .into_iter()
+            .filter(|r| r.0 != "sms")
+            .collect();
+        let want: Vec<_> = want.into_iter().map(|(c, s, r)| row(c, s, r)).collect();
+        assert_eq!(got, want, "{category}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_whatsapp_failure_retries_only_that_message_and_nothing_is_sent_twice() -> TestResult {
+    let (app, whatsapp) = app_with_channels().await?;
+    let ok1 = parent(&app, "+919800000101", json!({})).await?;
+    let bad = parent(&app, "+919800000666", json!({})).await?;
+    let ok2 = parent(&app, "+919800000102", json!({})).await?;
+    let batch = [
+        message(ok1, "payment_failed", "transactional"),
+        message(bad, "payment_failed", "transactional"),
+        message(ok2, "payment_failed", "transactional"),
+    ];
+    let resp = shared::notifications::dispatch::handle_batch(&app.ctx, sqs_event(&batch)?).await;
+    let failed: Vec<String> = resp
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failed, vec!["sqs-1"]);
+    assert_eq!(
+        whatsapp.received_requests().await.unwrap_or_default().len(),
+        3
+    );
+    let emails_sent = app
+        .count(
+            "SELECT COUNT(*) FROM communication_logs WHERE channel = 'email' AND status = 'sent'",
+        )
+        .await?;
+    assert_eq!(emails_sent, 3);
+    let failed_row: String = app
+        .db()
+        .await?
+        .query_one(
+            "SELECT error FROM communication_logs WHERE status = 'failed'",
+            &[],
+        )
+        .await?
+        .get(0);
+    assert!(failed_row.contains("500"));
+
+    // SQS redelivers the whole batch (as it would after a crash): only the failed channel goes again.
+    let resp = shared::notifications::dispatch::handle_batch(&app.ctx, sqs_event(&batch)?).await;
+    assert_eq!(resp.batch_item_failures.len(), 1);
+    assert_eq!(
+        whatsapp.received_requests().await.unwrap_or_default().len(),
+        4,
+        "only the failed WhatsApp is retried"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM communication_logs WHERE channel = 'email' AND status = 'sent'"
+        )
+        .await?,
+        3
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM communication_logs").await?,
+        9
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn admin_alerts_go_to_the_alert_address_only() -> TestResult {
+    let (app, whatsapp) = app_with_channels().await?;
+    let m = json!({"id": Uuid::new_v4(), "template": "refund_failed_admin", "category": "transactional",
+                   "recipient": {"admin": true}, "data": {"terminationId": "t1", "refundAmount": 15000, "reason": "Bank down"}});
+    let resp = shared::notifications::dispatch::handle_batch(
+        &app.ctx,
+        sqs_event(std::slice::from_ref(&m))?,
+    )
+    .await;
+    assert!(resp.batch_item_failures.is_empty());
+    let db = app.db().await?;
+    let r = db
+        .query_one(
+            "SELECT recipient, provider_message_id FROM communication_logs WHERE channel = 'email'",
+            &[],
+        )
+        .await?;
+    assert_eq!(r.get::<_, String>(0), "alerts@yestoryd.test");
+    assert!(
+        !r.get::<_, Option<String>>(1).unwrap_or_default().is_empty(),
+        "SES gave a message id"
+    );
+    assert!(whatsapp
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn relay_keeps_rows_while_sqs_is_down_then_publishes_each_once() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    for i in 0..30 {
+        db.execute(
+            "INSERT INTO outbox (topic, payload) VALUES ('notifications', jsonb_build_object('id', gen_random_uuid(), 'n', $1::INT))",
+            &[&i],
+        )
+        .await?;
+    }
+    // SQS is down: a client whose endpoint is a closed port.
+    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let dead = aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(&conf)
+            .endpoint_url("http://127.0.0.1:9")
+            .build(),
+    );
+    let config = app.ctx.config.clone();
+    let down = shared::context::AppContext::build(config.clone(), 4)
+        .await?
+        .with_publisher(shared::outbox::Publisher::new(
+            dead,
+            Some(app.queue_url.clone()),
+            None,
+        ));
+    let report = shared::notifications::relay::run_once(&down).await?;
+    assert_eq!(report.published, 0);
+    assert!(report.failed > 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
+            .await?,
+        30
+    );
+    assert!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE last_error IS NOT NULL")
+            .await?
+            > 0
+    );
+
+    // Back up, and the backoff has passed: two relays at once publish every row exactly once.
+    db.execute("UPDATE outbox SET next_attempt_at = NOW()", &[])
+        .await?;
+    let other = shared::context::AppContext::build(config, 4).await?;
+    let (a, b) = tokio::join!(
+        shared::notifications::relay::run_once(&app.ctx),
+        shared::notifications::relay::run_once(&other)
+    );
+    assert_eq!(a?.published + b?.published, 30);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
+            .await?,
+        0
+    );
+    let msgs = app.queue_messages(31).await?;
+    assert_eq!(msgs.len(), 30);
+    let mut ns: Vec<i64> = msgs.iter().filter_map(|m| m["n"].as_i64()).collect();
+    ns.sort();
+    assert_eq!(ns, (0..30).collect::<Vec<i64>>());
+    Ok(())
+}
