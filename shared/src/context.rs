@@ -19,6 +19,7 @@ pub struct AppContext {
     jwt: Option<JwtVerifier>,
     publisher: Publisher,
     channels: Channels,
+    s3: aws_sdk_s3::Client,
 }
 
 impl AppContext {
@@ -64,6 +65,14 @@ impl AppContext {
                 _ => None,
             },
         };
+        // Local S3 doubles (moto) have no bucket subdomains: path-style when an endpoint is set.
+        let local_s3 = std::env::var_os("AWS_ENDPOINT_URL").is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&aws)
+                .force_path_style(local_s3)
+                .build(),
+        );
         Ok(AppContext {
             config,
             pool,
@@ -71,6 +80,7 @@ impl AppContext {
             jwt,
             publisher,
             channels,
+            s3,
         })
     }
 
@@ -99,6 +109,10 @@ impl AppContext {
     pub fn with_publisher(mut self, publisher: Publisher) -> Self {
         self.publisher = publisher;
         self
+    }
+
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        &self.s3
     }
 
     pub fn channels(&self) -> &Channels {

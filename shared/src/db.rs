@@ -22,6 +22,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_notifications.sql",
         include_str!("../../migrations/0004_notifications.sql"),
     ),
+    (
+        "0005_dashboard_indexes.sql",
+        include_str!("../../migrations/0005_dashboard_indexes.sql"),
+    ),
 ];
 
 pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<Pool> {

@@ -82,6 +82,16 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         env: &["DATABASE_URL", "EMAIL_FROM", "ADMIN_ALERT_EMAIL"],
     },
     FunctionSpec {
+        name: crate::dashboard::handler::LIST_FUNCTION,
+        trigger: Trigger::Http,
+        env: &["DATABASE_URL", "SUPABASE_JWT_SECRET"],
+    },
+    FunctionSpec {
+        name: crate::dashboard::handler::STATS_FUNCTION,
+        trigger: Trigger::Http,
+        env: &["DATABASE_URL", "SUPABASE_JWT_SECRET"],
+    },
+    FunctionSpec {
         name: MIGRATE,
         trigger: Trigger::Manual,
         env: &["DATABASE_URL"],
@@ -105,6 +115,21 @@ pub const ROUTES: &[Route] = &[
         method: "GET",
         path: "/payments/retry",
         function: crate::payments::retry::FUNCTION,
+    },
+    Route {
+        method: "GET",
+        path: "/admin/payments",
+        function: crate::dashboard::handler::LIST_FUNCTION,
+    },
+    Route {
+        method: "GET",
+        path: "/admin/payments/export",
+        function: crate::dashboard::handler::LIST_FUNCTION,
+    },
+    Route {
+        method: "GET",
+        path: "/admin/payments/stats",
+        function: crate::dashboard::handler::STATS_FUNCTION,
     },
     Route {
         method: "GET",
@@ -162,6 +187,12 @@ pub async fn dispatch_http(ctx: &AppContext, function: &str, req: Request) -> Re
         }
         crate::notifications::preferences::FUNCTION => {
             Box::pin(crate::notifications::preferences::handle(ctx, req)).await
+        }
+        crate::dashboard::handler::LIST_FUNCTION => {
+            Box::pin(crate::dashboard::handler::handle_list(ctx, req)).await
+        }
+        crate::dashboard::handler::STATS_FUNCTION => {
+            Box::pin(crate::dashboard::handler::handle_stats(ctx, req)).await
         }
         _ => {
             ApiError::NotFound("no such route".into()).into_response(&crate::http::request_id(&req))

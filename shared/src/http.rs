@@ -277,3 +277,14 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
+
+/// Every query parameter with all its values (`?status=a&status=b`).
+pub fn query_all(req: &Request) -> std::collections::HashMap<String, Vec<String>> {
+    let mut out: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    if let Some(q) = req.query_string_parameters_ref() {
+        for (k, v) in q.iter() {
+            out.entry(k.to_string()).or_default().push(v.to_string());
+        }
+    }
+    out
+}

@@ -2,6 +2,7 @@
 pub mod auth;
 pub mod config;
 pub mod context;
+pub mod dashboard;
 pub mod db;
 pub mod functions;
 pub mod http;

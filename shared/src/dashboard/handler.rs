@@ -1,0 +1,212 @@
+//! `GET /admin/payments`, `GET /admin/payments/export` (function payments-list) and
+//! `GET /admin/payments/stats` (function payments-stats). Admins only.
+use super::export::to_csv;
+use super::filters::{ist_midnight, parse, Filters};
+use super::store::{self, PaymentRow};
+use crate::context::AppContext;
+use crate::http::{json_response, query_all, query_param, respond, ApiError};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono_tz::Asia::Kolkata;
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+
+pub const LIST_FUNCTION: &str = "payments-list";
+pub const STATS_FUNCTION: &str = "payments-stats";
+/// Lambda answers at most 6 MB; past this the CSV goes to S3.
+const DEFAULT_INLINE_MAX: u64 = 5_500_000;
+const EXPORT_ROW_CAP: i64 = 2_000_000;
+
+fn ist(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Kolkata).to_rfc3339()
+}
+
+fn row_json(r: &PaymentRow) -> Value {
+    json!({
+        "id": r.id,
+        "createdAt": ist(r.created_at),
+        "parentName": r.parent_name,
+        "childName": r.child_name,
+        "amount": r.amount,
+        "currency": r.currency,
+        "status": r.status,
+        "razorpayPaymentId": r.razorpay_payment_id,
+        "refund": r.refund_status.as_ref().map(|s| json!({ "status": s, "amount": r.refund_amount })),
+    })
+}
+
+pub async fn handle_list(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(LIST_FUNCTION, req, |req, _rid| async move {
+        ctx.jwt()?.require_admin(&req)?;
+        let export = req.uri().path().trim_end_matches('/').ends_with("/export");
+        let filters = parse(&query_all(&req), !export)?;
+        let client = ctx.pool.get().await?;
+        if export {
+            return export_csv(ctx, &client, &filters).await;
+        }
+        let (total, rows) = tokio::try_join!(
+            store::count_payments(&client, &filters),
+            store::list_payments(&client, &filters)
+        )?;
+        Ok(json_response(
+            200,
+            &json!({
+                "payments": rows.iter().map(row_json).collect::<Vec<_>>(),
+                "total": total,
+                "page": filters.page,
+                "limit": filters.limit,
+            }),
+        ))
+    })
+    .await
+}
+
+fn file_name(f: &Filters) -> String {
+    let clean = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .take(25)
+            .collect::<String>()
+    };
+    format!(
+        "payments_{}_to_{}.csv",
+        clean(&f.label.0),
+        clean(&f.label.1)
+    )
+}
+
+async fn export_csv(
+    ctx: &AppContext,
+    client: &deadpool_postgres::Client,
+    f: &Filters,
+) -> Result<Response<Body>, ApiError> {
+    let rows = store::export_payments(client, f, EXPORT_ROW_CAP).await?;
+    let csv = to_csv(&rows).map_err(|e| ApiError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    let name = file_name(f);
+    let inline_max = ctx
+        .config
+        .u64_or("EXPORT_INLINE_MAX_BYTES", DEFAULT_INLINE_MAX)
+        .unwrap_or(DEFAULT_INLINE_MAX);
+    tracing::info!(
+        rows = rows.len(),
+        bytes = csv.len(),
+        "payments export built"
+    );
+    if (csv.len() as u64) <= inline_max {
+        let mut resp = Response::new(Body::Text(String::from_utf8_lossy(&csv).into_owned()));
+        let headers = resp.headers_mut();
+        headers.insert(
+            "content-type",
+            http::HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        if let Ok(v) = http::HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            headers.insert("content-disposition", v);
+        }
+        return Ok(resp);
+    }
+    let bucket = ctx
+        .config
+        .get("EXPORTS_BUCKET")
+        .ok_or_else(|| ApiError::missing_config(&["EXPORTS_BUCKET"]))?;
+    let key = format!("exports/payments/{}/{name}", uuid::Uuid::new_v4());
+    let s3 = ctx.s3();
+    s3.put_object()
+        .bucket(bucket)
+        .key(&key)
+        .content_type("text/csv; charset=utf-8")
+        .content_disposition(format!("attachment; filename=\"{name}\""))
+        .body(csv.clone().into())
+        .send()
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), "export upload failed");
+            ApiError::unavailable("the export store is not reachable right now")
+        })?;
+    let expires = std::time::Duration::from_secs(15 * 60);
+    let presign = aws_sdk_s3::presigning::PresigningConfig::expires_in(expires)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("presign config: {e}")))?;
+    let url = s3
+        .get_object()
+        .bucket(bucket)
+        .key(&key)
+        .presigned(presign)
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("presign: {e}")))?;
+    Ok(json_response(
+        202,
+        &json!({
+            "status": "ready",
+            "url": url.uri(),
+            "expiresAt": ist(Utc::now() + chrono::Duration::minutes(15)),
+            "rows": rows.len(),
+            "bytes": csv.len(),
+            "fileName": name,
+        }),
+    ))
+}
+
+/// [start, end) in UTC.
+pub type Period = (DateTime<Utc>, DateTime<Utc>);
+
+/// [start, end) of the Indian day and month that contain `at`.
+pub fn ist_periods(at: DateTime<Utc>) -> (Period, Period) {
+    let local = at.with_timezone(&Kolkata).date_naive();
+    let day = (
+        ist_midnight(local),
+        ist_midnight(local.succ_opt().unwrap_or(local)),
+    );
+    let first = NaiveDate::from_ymd_opt(local.year(), local.month(), 1).unwrap_or(local);
+    let next = if local.month() == 12 {
+        NaiveDate::from_ymd_opt(local.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(local.year(), local.month() + 1, 1)
+    }
+    .unwrap_or(local);
+    (day, (ist_midnight(first), ist_midnight(next)))
+}
+
+pub async fn handle_stats(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(STATS_FUNCTION, req, |req, _rid| async move {
+        ctx.jwt()?.require_admin(&req)?;
+        // `asOf` (RFC 3339) asks what the figures were at another moment; default now.
+        let as_of = match query_param(&req, "asOf") {
+            None => Utc::now(),
+            Some(s) => DateTime::parse_from_rfc3339(s.trim())
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| ApiError::invalid_field("asOf", "must be an RFC 3339 time"))?,
+        };
+        let (day, month) = ist_periods(as_of);
+        let client = ctx.pool.get().await?;
+        let s = store::stats(&client, day, month).await?;
+        Ok(json_response(
+            200,
+            &json!({
+                "todayRevenue": s.today_revenue,
+                "monthRevenue": s.month_revenue,
+                "failedCount": s.failed_count,
+                "pendingRefunds": s.pending_refunds,
+                "todayRefunds": s.today_refunds,
+                "monthRefunds": s.month_refunds,
+                "monthNetRevenue": s.month_revenue - s.month_refunds,
+                "currency": "INR",
+                "asOf": ist(as_of),
+            }),
+        ))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_are_indian_day_and_month() -> Result<(), chrono::ParseError> {
+        // 00:15 IST on 1 December is still 30 November in UTC.
+        let at = DateTime::parse_from_rfc3339("2026-12-01T00:15:00+05:30")?.with_timezone(&Utc);
+        let (day, month) = ist_periods(at);
+        assert_eq!(day.0.to_rfc3339(), "2026-11-30T18:30:00+00:00");
+        assert_eq!(month.0.to_rfc3339(), "2026-11-30T18:30:00+00:00");
+        assert_eq!(month.1.to_rfc3339(), "2026-12-31T18:30:00+00:00");
+        Ok(())
+    }
+}

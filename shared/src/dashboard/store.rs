@@ -1,0 +1,178 @@
+//! The dashboard's SQL: one filtered query for the list and the export, one count, and the
+//! stats in a single round trip. Every sum is done by Postgres, served by the indexes of
+//! migration 0005.
+use super::filters::{like_pattern, Filters};
+use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
+use uuid::Uuid;
+
+const FILTER: &str = "($1::TIMESTAMPTZ IS NULL OR p.created_at >= $1)
+    AND ($2::TIMESTAMPTZ IS NULL OR p.created_at < $2)
+    AND (cardinality($3::TEXT[]) = 0 OR p.status = ANY($3))
+    AND ($4::TEXT IS NULL
+         OR p.razorpay_payment_id = $4 OR p.razorpay_order_id = $4
+         OR p.parent_id IN (SELECT pa.id FROM parents pa WHERE pa.email ILIKE $5 OR pa.phone ILIKE $5 OR pa.name ILIKE $5)
+         OR p.enrollment_id IN (SELECT e.id FROM enrollments e WHERE e.child_name ILIKE $5)
+         OR p.enrollment_id IN (SELECT e.id FROM enrollments e JOIN children c ON c.id = e.child_id WHERE c.name ILIKE $5))";
+
+pub const SELECT_ROWS: &str =
+    "SELECT p.id, p.created_at, pa.name AS parent_name, pa.email AS parent_email,
+       COALESCE(e.child_name, c.name) AS child_name, p.amount, p.currency, p.status,
+       p.razorpay_payment_id, p.razorpay_order_id, r.refund_status, r.refund_amount
+  FROM payments p
+  LEFT JOIN parents pa ON pa.id = p.parent_id
+  LEFT JOIN enrollments e ON e.id = p.enrollment_id
+  LEFT JOIN children c ON c.id = e.child_id
+  LEFT JOIN LATERAL (
+    SELECT t.refund_status, t.refund_amount FROM enrollment_terminations t
+    WHERE t.razorpay_payment_id = p.razorpay_payment_id
+    ORDER BY (t.refund_status = 'failed'), t.created_at DESC LIMIT 1) r ON TRUE";
+
+pub struct PaymentRow {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub parent_name: Option<String>,
+    pub parent_email: Option<String>,
+    pub child_name: Option<String>,
+    pub amount: i64,
+    pub currency: String,
+    pub status: String,
+    pub razorpay_payment_id: Option<String>,
+    pub razorpay_order_id: Option<String>,
+    pub refund_status: Option<String>,
+    pub refund_amount: Option<i64>,
+}
+
+impl PaymentRow {
+    fn from_row(r: &Row) -> Self {
+        PaymentRow {
+            id: r.get("id"),
+            created_at: r.get("created_at"),
+            parent_name: r.get("parent_name"),
+            parent_email: r.get("parent_email"),
+            child_name: r.get("child_name"),
+            amount: r.get("amount"),
+            currency: r.get("currency"),
+            status: r.get("status"),
+            razorpay_payment_id: r.get("razorpay_payment_id"),
+            razorpay_order_id: r.get("razorpay_order_id"),
+            refund_status: r.get("refund_status"),
+            refund_amount: r.get("refund_amount"),
+        }
+    }
+}
+
+struct Params {
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    statuses: Vec<String>,
+    q: Option<String>,
+    like: Option<String>,
+}
+
+impl Params {
+    fn new(f: &Filters) -> Self {
+        Params {
+            from: f.from,
+            to: f.to,
+            statuses: f.statuses.clone(),
+            q: f.q.clone(),
+            like: f.q.as_deref().map(like_pattern),
+        }
+    }
+    fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        vec![&self.from, &self.to, &self.statuses, &self.q, &self.like]
+    }
+}
+
+pub async fn count_payments(
+    db: &impl GenericClient,
+    f: &Filters,
+) -> Result<i64, tokio_postgres::Error> {
+    let p = Params::new(f);
+    let sql = format!("SELECT COUNT(*) FROM payments p WHERE {FILTER}");
+    Ok(db.query_one(&sql, &p.refs()).await?.get(0))
+}
+
+pub async fn list_payments(
+    db: &impl GenericClient,
+    f: &Filters,
+) -> Result<Vec<PaymentRow>, tokio_postgres::Error> {
+    let p = Params::new(f);
+    let limit = f.limit;
+    let offset = (f.page - 1) * f.limit;
+    let sql = format!(
+        "{SELECT_ROWS} WHERE {FILTER} ORDER BY p.created_at DESC, p.id DESC LIMIT $6 OFFSET $7"
+    );
+    let mut params = p.refs();
+    params.push(&limit);
+    params.push(&offset);
+    Ok(db
+        .query(&sql, &params)
+        .await?
+        .iter()
+        .map(PaymentRow::from_row)
+        .collect())
+}
+
+/// Every matching row, newest first, up to `cap` (the export).
+pub async fn export_payments(
+    db: &impl GenericClient,
+    f: &Filters,
+    cap: i64,
+) -> Result<Vec<PaymentRow>, tokio_postgres::Error> {
+    let p = Params::new(f);
+    let sql =
+        format!("{SELECT_ROWS} WHERE {FILTER} ORDER BY p.created_at DESC, p.id DESC LIMIT $6");
+    let mut params = p.refs();
+    params.push(&cap);
+    Ok(db
+        .query(&sql, &params)
+        .await?
+        .iter()
+        .map(PaymentRow::from_row)
+        .collect())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub today_revenue: i64,
+    pub month_revenue: i64,
+    pub today_refunds: i64,
+    pub month_refunds: i64,
+    pub failed_count: i64,
+    pub pending_refunds: i64,
+}
+
+pub const STATS_SQL: &str = "SELECT
+  (SELECT COALESCE(SUM(amount), 0)::BIGINT FROM payments
+     WHERE status IN ('captured', 'refunded') AND currency = 'INR' AND captured_at >= $1 AND captured_at < $2),
+  (SELECT COALESCE(SUM(amount), 0)::BIGINT FROM payments
+     WHERE status IN ('captured', 'refunded') AND currency = 'INR' AND captured_at >= $3 AND captured_at < $4),
+  (SELECT COALESCE(SUM(refund_amount), 0)::BIGINT FROM enrollment_terminations
+     WHERE refund_status IN ('processing', 'completed') AND refund_initiated_at >= $1 AND refund_initiated_at < $2),
+  (SELECT COALESCE(SUM(refund_amount), 0)::BIGINT FROM enrollment_terminations
+     WHERE refund_status IN ('processing', 'completed') AND refund_initiated_at >= $3 AND refund_initiated_at < $4),
+  (SELECT COUNT(*) FROM failed_payments WHERE converted_at IS NULL),
+  (SELECT COUNT(*) FROM enrollment_terminations WHERE refund_status IN ('pending', 'processing'))";
+
+/// `day` and `month` are [start, end) in UTC of the Indian day and month.
+pub async fn stats(
+    db: &impl GenericClient,
+    day: (DateTime<Utc>, DateTime<Utc>),
+    month: (DateTime<Utc>, DateTime<Utc>),
+) -> Result<Stats, tokio_postgres::Error> {
+    let r = db
+        .query_one(STATS_SQL, &[&day.0, &day.1, &month.0, &month.1])
+        .await?;
+    Ok(Stats {
+        today_revenue: r.get(0),
+        month_revenue: r.get(1),
+        today_refunds: r.get(2),
+        month_refunds: r.get(3),
+        failed_count: r.get(4),
+        pending_refunds: r.get(5),
+    })
+}

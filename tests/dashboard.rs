@@ -1,0 +1,500 @@
+//! The admin payments dashboard over HTTP: Indian business days, filters and pages, stats that
+//! add up, and an export that a spreadsheet can open safely.
+mod support;
+
+use serde_json::Value;
+use support::{TestApp, TestResult};
+use uuid::Uuid;
+
+struct Fixture {
+    parent: Uuid,
+    enrollment: Uuid,
+}
+
+async fn family(
+    app: &TestApp,
+    parent_name: &str,
+    email: &str,
+    phone: &str,
+    child: &str,
+) -> Result<Fixture, Box<dyn std::error::Error + Send + Sync>> {
+    let db = app.db().await?;
+    let parent: Uuid = db
+        .query_one("INSERT INTO parents (user_id, name, email, phone) VALUES ($1, $2, $3, $4) RETURNING id", &[&Uuid::new_v4(), &parent_name, &email, &phone])
+        .await?
+        .get(0);
+    let child_id: Uuid = db
+        .query_one(
+            "INSERT INTO children (parent_id, name) VALUES ($1, $2) RETURNING id",
+            &[&parent, &child],
+        )
+        .await?
+        .get(0);
+    let enrollment: Uuid = db
+        .query_one(
+            "INSERT INTO enrollments (child_id, parent_id, status, sessions_total, child_name) VALUES ($1, $2, 'active', 8, $3) RETURNING id",
+            &[&child_id, &parent, &child],
+        )
+        .await?
+        .get(0);
+    Ok(Fixture { parent, enrollment })
+}
+
+async fn payment(
+    app: &TestApp,
+    f: &Fixture,
+    at: &str,
+    amount: i64,
+    status: &str,
+    pay_id: &str,
+) -> Result<Uuid, Box<dyn std::error::Error + Send + Sync>> {
+    let db = app.db().await?;
+    let at = chrono::DateTime::parse_from_rfc3339(at)?.with_timezone(&chrono::Utc);
+    let captured = matches!(status, "captured" | "refunded").then_some(at);
+    Ok(db
+        .query_one(
+            "INSERT INTO payments (enrollment_id, parent_id, razorpay_order_id, razorpay_payment_id, amount, status, captured_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            &[&f.enrollment, &f.parent, &format!("order_{pay_id}"), &pay_id, &amount, &status, &captured, &at],
+        )
+        .await?
+        .get(0))
+}
+
+async fn get(
+    app: &TestApp,
+    path: &str,
+    query: &[(&str, &str)],
+) -> reqwest::Result<reqwest::Response> {
+    app.http
+        .get(format!("{}{}", app.base, path))
+        .query(query)
+        .bearer_auth(app.admin_token())
+        .send()
+        .await
+}
+
+#[tokio::test]
+async fn a_payment_at_2330_ist_on_the_last_day_counts_in_that_day_and_month() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let f = family(
+        &app,
+        "Meera Iyer",
+        "meera@example.com",
+        "+919811111111",
+        "Kabir",
+    )
+    .await?;
+    payment(
+        &app,
+        &f,
+        "2026-11-30T23:30:00+05:30",
+        10000,
+        "captured",
+        "pay_nov30",
+    )
+    .await?;
+    // 00:30 IST on 1 December is still 30 November in UTC: it belongs to December here.
+    payment(
+        &app,
+        &f,
+        "2026-12-01T00:30:00+05:30",
+        7000,
+        "captured",
+        "pay_dec01",
+    )
+    .await?;
+
+    let s: Value = get(
+        &app,
+        "/admin/payments/stats",
+        &[("asOf", "2026-11-30T23:45:00+05:30")],
+    )
+    .await?
+    .json()
+    .await?;
+    assert_eq!(
+        (s["todayRevenue"].as_i64(), s["monthRevenue"].as_i64()),
+        (Some(10000), Some(10000)),
+        "{s}"
+    );
+    assert_eq!(s["asOf"], "2026-11-30T23:45:00+05:30");
+    let s: Value = get(
+        &app,
+        "/admin/payments/stats",
+        &[("asOf", "2026-12-01T10:00:00+05:30")],
+    )
+    .await?
+    .json()
+    .await?;
+    assert_eq!(
+        (s["todayRevenue"].as_i64(), s["monthRevenue"].as_i64()),
+        (Some(7000), Some(7000)),
+        "{s}"
+    );
+
+    let l: Value = get(
+        &app,
+        "/admin/payments",
+        &[("from", "2026-11-30"), ("to", "2026-11-30")],
+    )
+    .await?
+    .json()
+    .await?;
+    assert_eq!(l["total"], 1);
+    assert_eq!(l["payments"][0]["razorpayPaymentId"], "pay_nov30");
+    assert_eq!(l["payments"][0]["createdAt"], "2026-11-30T23:30:00+05:30");
+    let l: Value = get(&app, "/admin/payments", &[("from", "2026-12-01")])
+        .await?
+        .json()
+        .await?;
+    assert_eq!(l["total"], 1);
+    assert_eq!(l["payments"][0]["razorpayPaymentId"], "pay_dec01");
+    Ok(())
+}
+
+#[tokio::test]
+async fn filters_search_and_pages_without_repeats() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let meera = family(
+        &app,
+        "Meera Iyer",
+        "meera.iyer@example.com",
+        "+919811111111",
+        "Kabir",
+    )
+    .await?;
+    let arjun = family(
+        &app,
+        "Arjun Rao",
+        "arjun@example.org",
+        "+919822222222",
+        "Ishaan",
+    )
+    .await?;
+    let mut n = 0;
+    for (f, status, count) in [
+        (&meera, "captured", 9),
+        (&meera, "failed", 4),
+        (&arjun, "captured", 8),
+        (&arjun, "refunded", 4),
+    ] {
+        for _ in 0..count {
+            n += 1;
+            // Several payments share a timestamp: the order must still be stable.
+            let at = format!("2026-11-{:02}T10:00:00+05:30", 1 + n / 3);
+            payment(&app, f, &at, 1000 * n, status, &format!("pay_{n:04}")).await?;
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for page in 1..=3 {
+        let p = page.to_string();
+        let l: Value = get(&app, "/admin/payments", &[("page", &p), ("limit", "10")])
+            .await?
+            .json()
+            .await?;
+        assert_eq!(l["total"], 25);
+        for row in l["payments"].as_array().into_iter().flatten() {
+            assert!(
+                seen.insert(row["id"].as_str().unwrap_or_default().to_string()),
+                "a row came twice"
+            );
+        }
+    }
+    assert_eq!(seen.len(), 25);
+
+    let l: Value = get(&app, "/admin/payments", &[("status", "failed,refunded")])
+        .await?
+        .json()
+        .await?;
+    assert_eq!(l["total"], 8);
+    let l: Value = get(
+        &app,
+        "/admin/payments",
+        &[("status", "refunded"), ("status", "failed")],
+    )
+    .await?
+    .json()
+    .await?;
+    assert_eq!(l["total"], 8);
+    for (q, want) in [
+        ("meera.iyer@", 13),
+        ("98222", 12),
+        ("ishaan", 12),
+        ("pay_0007", 1),
+        ("order_pay_0003", 1),
+        ("nobody", 0),
+        ("100%", 0),
+    ] {
+        let l: Value = get(&app, "/admin/payments", &[("q", q)])
+            .await?
+            .json()
+            .await?;
+        assert_eq!(l["total"], want, "q={q}");
+    }
+    let l: Value = get(
+        &app,
+        "/admin/payments",
+        &[("q", "kabir"), ("status", "captured"), ("limit", "100")],
+    )
+    .await?
+    .json()
+    .await?;
+    assert_eq!(l["total"], 9);
+    assert_eq!(l["payments"][0]["childName"], "Kabir");
+    assert_eq!(l["payments"][0]["parentName"], "Meera Iyer");
+
+    for (k, v) in [
+        ("limit", "0"),
+        ("limit", "101"),
+        ("limit", "-1"),
+        ("limit", "abc"),
+        ("page", "0"),
+        ("from", "31-11-2026"),
+        ("status", "paid"),
+    ] {
+        let r = get(&app, "/admin/payments", &[(k, v)]).await?;
+        assert_eq!(r.status(), 400, "{k}={v}");
+        let e: Value = r.json().await?;
+        assert!(e["details"]["fields"][k].is_string(), "{k}={v}: {e}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn stats_with_refunds_and_failures_mixed() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let f = family(
+        &app,
+        "Meera Iyer",
+        "meera@example.com",
+        "+919811111111",
+        "Kabir",
+    )
+    .await?;
+    let now = chrono::Utc::now();
+    let today = now.with_timezone(&chrono_tz::Asia::Kolkata).to_rfc3339();
+    payment(&app, &f, &today, 24000, "captured", "pay_t1").await?;
+    payment(&app, &f, &today, 36000, "refunded", "pay_t2").await?;
+    payment(&app, &f, &today, 5000, "failed", "pay_t3").await?;
+    payment(
+        &app,
+        &f,
+        "2020-01-01T10:00:00+05:30",
+        99999,
+        "captured",
+        "pay_old",
+    )
+    .await?;
+    let db = app.db().await?;
+    for (status, amount, pay) in [
+        ("completed", 36000i64, "pay_t2"),
+        ("processing", 15000, "pay_t1"),
+        ("pending", 1000, "pay_t1"),
+        ("failed", 7000, "pay_t1"),
+    ] {
+        let e: Uuid = db.query_one("INSERT INTO enrollments (status, sessions_total) VALUES ('active', 8) RETURNING id", &[]).await?.get(0);
+        db.execute(
+            "INSERT INTO enrollment_terminations (enrollment_id, terminated_by, termination_reason, sessions_total, sessions_completed,
+               sessions_remaining, original_amount, refund_amount, coach_settlement_amount, platform_retention, razorpay_payment_id,
+               created_by, refund_status, refund_initiated_at)
+             VALUES ($1, 'admin', 'reason long enough', 8, 0, 8, $2, $2, 0, 0, $3, 'ops', $4, CASE WHEN $4 = 'pending' THEN NULL ELSE NOW() END)",
+            &[&e, &amount, &pay, &status],
+        )
+        .await?;
+    }
+    for (pid, converted) in [("pay_f1", false), ("pay_f2", false), ("pay_f3", true)] {
+        db.execute(
+            "INSERT INTO failed_payments (razorpay_payment_id, razorpay_order_id, amount, converted_at) VALUES ($1, 'order_f', 100, CASE WHEN $2 THEN NOW() END)",
+            &[&pid, &converted],
+        )
+        .await?;
+    }
+    let s: Value = get(&app, "/admin/payments/stats", &[])
+        .await?
+        .json()
+        .await?;
+    assert_eq!(s["todayRevenue"], 60000, "{s}");
+    assert_eq!(s["monthRevenue"], 60000);
+    assert_eq!(
+        s["todayRefunds"], 51000,
+        "completed + processing; pending and failed moved no money"
+    );
+    assert_eq!(s["monthRefunds"], 51000);
+    assert_eq!(s["monthNetRevenue"], 9000);
+    assert_eq!(s["failedCount"], 2);
+    assert_eq!(s["pendingRefunds"], 2);
+    assert_eq!(s["currency"], "INR");
+    assert_eq!(
+        get(&app, "/admin/payments/stats", &[("asOf", "yesterday")])
+            .await?
+            .status(),
+        400
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn export_neutralises_formulas_and_parses_back_to_the_same_rows() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let evil = family(
+        &app,
+        "=HYPERLINK(\"http://evil.example\",\"click\")",
+        "@evil@example.com",
+        "+919800000000",
+        "Zoya, \"Z\"",
+    )
+    .await?;
+    let good = family(&app, "Meera Iyer", "meera@example.com", "-5", "Kabir").await?;
+    payment(
+        &app,
+        &evil,
+        "2026-11-10T09:00:00+05:30",
+        24000,
+        "captured",
+        "pay_e1",
+    )
+    .await?;
+    payment(
+        &app,
+        &good,
+        "2026-11-11T09:00:00+05:30",
+        12345,
+        "refunded",
+        "pay_e2",
+    )
+    .await?;
+    payment(
+        &app,
+        &good,
+        "2026-10-01T09:00:00+05:30",
+        100,
+        "captured",
+        "pay_oct",
+    )
+    .await?;
+
+    let r = get(
+        &app,
+        "/admin/payments/export",
+        &[("from", "2026-11-01"), ("to", "2026-11-30")],
+    )
+    .await?;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()?
+        .starts_with("text/csv"));
+    assert_eq!(
+        r.headers()["content-disposition"].to_str()?,
+        "attachment; filename=\"payments_2026-11-01_to_2026-11-30.csv\""
+    );
+    let body = r.text().await?;
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
+    assert_eq!(header[0], "Payment ID");
+    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][1], "2026-11-11 09:00:00");
+    assert_eq!(&rows[0][5], "123.45");
+    assert_eq!(&rows[0][6], "12345");
+    assert_eq!(
+        &rows[1][2],
+        "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    );
+    assert_eq!(&rows[1][3], "'@evil@example.com");
+    assert_eq!(&rows[1][4], "Zoya, \"Z\"");
+    assert_eq!(&rows[1][9], "pay_e1");
+    for row in &rows {
+        for cell in row.iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@']),
+                "unsafe cell {cell}"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_large_export_goes_to_s3_behind_a_presigned_link() -> TestResult {
+    let bucket = format!("exports-{}", Uuid::new_v4().simple());
+    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket(&bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApSouth1)
+                .build(),
+        )
+        .send()
+        .await?;
+    let b = bucket.clone();
+    let app = TestApp::spawn_with(move |c| {
+        c.with("EXPORTS_BUCKET", b)
+            .with("EXPORT_INLINE_MAX_BYTES", "400")
+    })
+    .await?;
+    let f = family(
+        &app,
+        "Meera Iyer",
+        "meera@example.com",
+        "+919811111111",
+        "Kabir",
+    )
+    .await?;
+    for i in 0..10 {
+        payment(
+            &app,
+            &f,
+            "2026-11-10T09:00:00+05:30",
+            1000 + i,
+            "captured",
+            &format!("pay_big{i}"),
+        )
+        .await?;
+    }
+    let r = get(&app, "/admin/payments/export", &[]).await?;
+    assert_eq!(r.status(), 202);
+    let v: Value = r.json().await?;
+    assert_eq!(v["rows"], 10);
+    let url = v["url"].as_str().unwrap_or_default();
+    assert!(url.contains("X-Amz-Signature"), "{v}");
+    let csv_text = reqwest::get(url).await?.text().await?;
+    assert_eq!(
+        csv::Reader::from_reader(csv_text.as_bytes())
+            .records()
+            .count(),
+        10
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn dashboard_routes_are_for_admins_only() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let s = app.seed_enrollment(1000, 1, 0, 1.0).await?;
+    for path in [
+        "/admin/payments",
+        "/admin/payments/export",
+        "/admin/payments/stats",
+    ] {
+        let url = format!("{}{}", app.base, path);
+        assert_eq!(app.http.get(&url).send().await?.status(), 401, "{path}");
+        assert_eq!(
+            app.http
+                .get(&url)
+                .bearer_auth(app.parent_token(s.parent_user_id))
+                .send()
+                .await?
+                .status(),
+            403,
+            "{path}"
+        );
+    }
+    Ok(())
+}
