@@ -1,0 +1,346 @@
+//! Benchmark of the admin payments dashboard at a million payments. Not a test: it prints
+//! p50/p99 of list, stats and a month's export through the handler, beside the same SQL run
+//! directly and the seed's approach (download the month's captured rows and sum them here).
+//!
+//! `cargo run --release -p devtools --bin bench-payments` — uses `BENCH_DATABASE_URL`, else the
+//! embedded cluster under `.dev/pg` (database `bench_payments`). Seeding runs once.
+use anyhow::Context;
+use chrono::{Duration, Utc};
+use devtools::pg;
+use lambda_http::RequestExt;
+use shared::config::Config;
+use shared::context::AppContext;
+use shared::dashboard::{filters, handler, store};
+use std::collections::HashMap;
+use std::time::Instant;
+
+const PAYMENTS: i64 = 1_000_000;
+const SECRET: &str = "bench-secret-bench-secret-bench-secret";
+
+async fn seed(db: &tokio_postgres::Client) -> anyhow::Result<()> {
+    let have: i64 = db
+        .query_one("SELECT COUNT(*) FROM payments", &[])
+        .await?
+        .get(0);
+    if have >= PAYMENTS {
+        println!("seed: {have} payments already there");
+        return Ok(());
+    }
+    let t = Instant::now();
+    db.batch_execute(
+        "TRUNCATE payments, enrollment_terminations, failed_payments, enrollments, children, parents CASCADE;
+         INSERT INTO parents (id, user_id, name, email, phone)
+           SELECT md5('p' || g)::uuid, gen_random_uuid(), 'Parent ' || g, 'parent' || g || '@example.com', '+9198' || lpad(g::text, 8, '0')
+           FROM generate_series(1, 60000) g;
+         INSERT INTO children (id, parent_id, name)
+           SELECT md5('c' || g)::uuid, md5('p' || (1 + g % 60000))::uuid, 'Child ' || g FROM generate_series(1, 90000) g;
+         INSERT INTO enrollments (id, child_id, parent_id, status, sessions_total, child_name)
+           SELECT md5('e' || g)::uuid, md5('c' || g)::uuid, md5('p' || (1 + g % 60000))::uuid, 'active', 8, 'Child ' || g
+           FROM generate_series(1, 90000) g;
+         -- 1M payments over the last 540 days, more recent ones denser; 84% captured, 10% failed,
+         -- 3% refunded, 3% created.
+         INSERT INTO payments (enrollment_id, parent_id, razorpay_order_id, razorpay_payment_id, amount, currency, status, captured_at, created_at)
+           SELECT md5('e' || (1 + g % 90000))::uuid, md5('p' || (1 + (g % 90000) % 60000))::uuid,
+                  'order_b' || g, 'pay_b' || g, (50 + (g * 7919) % 400) * 100, 'INR', s.status,
+                  CASE WHEN s.status IN ('captured', 'refunded') THEN s.at END, s.at
+           FROM generate_series(1, 1000000) g,
+           LATERAL (SELECT CASE WHEN g % 100 < 84 THEN 'captured' WHEN g % 100 < 94 THEN 'failed'
+                                WHEN g % 100 < 97 THEN 'refunded' ELSE 'created' END AS status,
+                           NOW() - make_interval(secs => (540 * 86400) * power(((g * 104729) % 1000000) / 1000000.0, 1.6)) AS at) s;
+         INSERT INTO enrollment_terminations (enrollment_id, terminated_by, termination_reason, sessions_total, sessions_completed,
+             sessions_remaining, original_amount, refund_amount, coach_settlement_amount, platform_retention, razorpay_payment_id,
+             created_by, refund_status, refund_initiated_at, created_at)
+           SELECT p.enrollment_id, 'admin', 'benchmark refund', 8, 3, 5, p.amount, p.amount * 5 / 8, p.amount * 3 / 16,
+                  p.amount - p.amount * 5 / 8 - p.amount * 3 / 16, p.razorpay_payment_id, 'bench',
+                  CASE WHEN random() < 0.9 THEN 'completed' ELSE 'processing' END, p.captured_at + INTERVAL '3 days', p.captured_at + INTERVAL '3 days'
+           FROM (SELECT DISTINCT ON (enrollment_id) * FROM payments WHERE status = 'refunded' ORDER BY enrollment_id, created_at DESC) p;
+         INSERT INTO failed_payments (razorpay_payment_id, razorpay_order_id, amount, converted_at, created_at)
+           SELECT razorpay_payment_id, razorpay_order_id, amount, CASE WHEN random() < 0.4 THEN created_at + INTERVAL '1 hour' END, created_at
+           FROM payments WHERE status = 'failed';
+         ANALYZE;",
+    )
+    .await?;
+    println!(
+        "seed: {PAYMENTS} payments in {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+async fn time<F, Fut>(n: usize, mut f: F) -> anyhow::Result<(f64, f64)>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    f().await?; // warm-up
+    let mut ms = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        f().await?;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(|a, b| a.total_cmp(b));
+    Ok((percentile(&ms, 0.5), percentile(&ms, 0.99)))
+}
+
+fn request(path: &str, query: &[(&str, &str)], token: &str) -> lambda_http::Request {
+    let qs: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let uri = format!("http://bench{path}?{}", qs.join("&"));
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in query {
+        map.entry(k.to_string()).or_default().push(v.to_string());
+    }
+    let mut req = lambda_http::Request::new(lambda_http::Body::Empty);
+    *req.uri_mut() = uri.parse().unwrap_or_default();
+    if let Ok(v) = http::HeaderValue::from_str(&format!("Bearer {token}")) {
+        req.headers_mut().insert("authorization", v);
+    }
+    req.with_query_string_parameters(map)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let url = match std::env::var("BENCH_DATABASE_URL") {
+        Ok(u) => u,
+        Err(_) => {
+            let c = pg::Cluster::new(&std::env::current_dir()?.join(".dev").join("pg"), 54329)?;
+            c.start()?;
+            pg::ensure_database(&c.admin_url(), "bench_payments").await?;
+            c.url("bench_payments")
+        }
+    };
+    let mut db = shared::db::connect(&url).await.context("bench database")?;
+    shared::db::migrate(&mut db).await?;
+    seed(&db).await?;
+    if std::env::var_os("AWS_REGION").is_none() {
+        std::env::set_var("AWS_REGION", "ap-south-1");
+    }
+    let ctx = AppContext::build(
+        Config::from_pairs([
+            ("DATABASE_URL", url.as_str()),
+            ("SUPABASE_JWT_SECRET", SECRET),
+        ]),
+        2,
+    )
+    .await?;
+    let token = shared::auth::sign_token(SECRET, "bench-admin", None, Some("admin"), 3600)?;
+    let n: usize = std::env::var("BENCH_ITERATIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40);
+
+    // A month of data: the last full Indian month.
+    let now = Utc::now();
+    let (_, this_month) = handler::ist_periods(now);
+    let (_, last_month) = handler::ist_periods(this_month.0 - Duration::days(1));
+    let ist = |t: chrono::DateTime<Utc>| {
+        t.with_timezone(&chrono_tz::Asia::Kolkata)
+            .date_naive()
+            .to_string()
+    };
+    let (m_from, m_to) = (ist(last_month.0), ist(last_month.1 - Duration::days(1)));
+    let list_q: Vec<(&str, &str)> = vec![("status", "captured"), ("limit", "20"), ("page", "3")];
+    let export_q: Vec<(&str, &str)> = vec![("from", m_from.as_str()), ("to", m_to.as_str())];
+    let mut list_params: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in &list_q {
+        list_params
+            .entry(k.to_string())
+            .or_default()
+            .push(v.to_string());
+    }
+    let list_filters =
+        filters::parse(&list_params, true).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let mut export_params: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in &export_q {
+        export_params
+            .entry(k.to_string())
+            .or_default()
+            .push(v.to_string());
+    }
+    let export_filters =
+        filters::parse(&export_params, false).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    // Direct SQL goes through a pooled connection too, as the handler's does.
+    let pooled = ctx.pool.get().await?;
+    let month_rows = store::export_payments(&pooled, &export_filters, i64::MAX)
+        .await?
+        .len();
+    println!("month {m_from}..{m_to}: {month_rows} payments; {n} iterations per measure\n");
+
+    let mut results: Vec<(String, (f64, f64))> = Vec::new();
+    let check = |status: u16| {
+        if status == 200 {
+            Ok(())
+        } else {
+            Err(anyhow::anyhow!("handler answered {status}"))
+        }
+    };
+
+    results.push((
+        "list: handler".into(),
+        time(n, || async {
+            check(
+                shared::functions::dispatch_http(
+                    &ctx,
+                    "payments-list",
+                    request("/admin/payments", &list_q, &token),
+                )
+                .await
+                .status()
+                .as_u16(),
+            )
+        })
+        .await?,
+    ));
+    results.push((
+        "list: direct SQL".into(),
+        time(n, || async {
+            let (a, b) = tokio::join!(
+                store::count_payments(&pooled, &list_filters),
+                store::list_payments(&pooled, &list_filters)
+            );
+            a?;
+            b?;
+            Ok(())
+        })
+        .await?,
+    ));
+    results.push((
+        "stats: handler".into(),
+        time(n, || async {
+            check(
+                shared::functions::dispatch_http(
+                    &ctx,
+                    "payments-stats",
+                    request("/admin/payments/stats", &[], &token),
+                )
+                .await
+                .status()
+                .as_u16(),
+            )
+        })
+        .await?,
+    ));
+    let (day, month) = handler::ist_periods(now);
+    results.push((
+        "stats: direct SQL".into(),
+        time(n, || async {
+            store::stats(&pooled, day, month).await?;
+            Ok(())
+        })
+        .await?,
+    ));
+    results.push((
+        "stats: seed approach".into(),
+        time(n.min(10), || async {
+            // The seed: fetch every captured row of today and of the month, sum in the app, in UTC.
+            let utc_today = now
+                .date_naive()
+                .and_hms_opt(0, 0, 0)
+                .unwrap_or_default()
+                .and_utc();
+            let utc_month = now
+                .date_naive()
+                .with_day0(0)
+                .unwrap_or(now.date_naive())
+                .and_hms_opt(0, 0, 0)
+                .unwrap_or_default()
+                .and_utc();
+            let today: i64 = pooled
+                .query(
+                    "SELECT amount FROM payments WHERE status = 'captured' AND created_at >= $1",
+                    &[&utc_today],
+                )
+                .await?
+                .iter()
+                .map(|r| r.get::<_, i64>(0))
+                .sum();
+            let month: i64 = pooled
+                .query(
+                    "SELECT amount FROM payments WHERE status = 'captured' AND created_at >= $1",
+                    &[&utc_month],
+                )
+                .await?
+                .iter()
+                .map(|r| r.get::<_, i64>(0))
+                .sum();
+            let failed = pooled
+                .query(
+                    "SELECT id FROM failed_payments WHERE converted_at IS NULL",
+                    &[],
+                )
+                .await?
+                .len();
+            let pending = pooled
+                .query(
+                    "SELECT id FROM enrollment_terminations WHERE refund_status = 'pending'",
+                    &[],
+                )
+                .await?
+                .len();
+            std::hint::black_box((today, month, failed, pending));
+            Ok(())
+        })
+        .await?,
+    ));
+    let export_n = (n / 4).max(3);
+    results.push((
+        "export month: handler".into(),
+        time(export_n, || async {
+            check(
+                shared::functions::dispatch_http(
+                    &ctx,
+                    "payments-list",
+                    request("/admin/payments/export", &export_q, &token),
+                )
+                .await
+                .status()
+                .as_u16(),
+            )
+        })
+        .await?,
+    ));
+    results.push((
+        "export month: direct SQL".into(),
+        time(export_n, || async {
+            store::export_payments(&pooled, &export_filters, i64::MAX).await?;
+            Ok(())
+        })
+        .await?,
+    ));
+
+    println!("| measure | p50 ms | p99 ms | p50 vs direct SQL |");
+    println!("|---|---:|---:|---:|");
+    let direct = |prefix: &str| {
+        results
+            .iter()
+            .find(|(k, _)| k.starts_with(prefix) && k.ends_with("direct SQL"))
+            .map(|(_, v)| v.0)
+    };
+    for (name, (p50, p99)) in &results {
+        let base = direct(name.split(':').next().unwrap_or(""));
+        let ratio = base
+            .map(|b| format!("{:.2}×", p50 / b.max(1e-9)))
+            .unwrap_or_default();
+        println!("| {name} | {p50:.2} | {p99:.2} | {ratio} |");
+    }
+
+    println!("\nEXPLAIN (ANALYZE) of the stats query:");
+    let explain = format!("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {}", store::STATS_SQL);
+    for r in db
+        .query(&explain, &[&day.0, &day.1, &month.0, &month.1])
+        .await?
+    {
+        println!("  {}", r.get::<_, String>(0));
+    }
+    Ok(())
+}
+
+use chrono::Datelike;
