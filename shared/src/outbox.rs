@@ -119,29 +119,43 @@ impl Publisher {
             return Ok(false);
         }
         let payload: Value = row.get(1);
-        match self.send(&topic, &payload).await {
+        let result = self.send(&topic, &payload).await;
+        record_attempt(&tx, id, &result).await?;
+        tx.commit().await?;
+        match result {
             Ok(()) => {
-                tx.execute(
-                    "UPDATE outbox SET published_at = NOW(), attempts = attempts + 1, last_error = NULL
-                     WHERE id = $1",
-                    &[&id],
-                )
-                .await?;
-                tx.commit().await?;
                 tracing::info!(outbox_id = %id, topic, "outbox message published");
                 Ok(true)
             }
-            Err(e) => {
-                tx.execute(
-                    "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-                       next_attempt_at = NOW() + make_interval(secs => LEAST(300, 2 ^ LEAST(attempts, 8)))
-                     WHERE id = $1",
-                    &[&id, &e],
-                )
-                .await?;
-                tx.commit().await?;
-                anyhow::bail!(e)
-            }
+            Err(e) => anyhow::bail!(e),
         }
     }
+}
+
+/// Marks a row published, or records the failure and backs it off (2^attempts s, at most 5 min).
+pub async fn record_attempt(
+    db: &impl GenericClient,
+    id: Uuid,
+    result: &Result<(), String>,
+) -> Result<(), tokio_postgres::Error> {
+    match result {
+        Ok(()) => {
+            db.execute(
+                "UPDATE outbox SET published_at = NOW(), attempts = attempts + 1, last_error = NULL
+                 WHERE id = $1",
+                &[&id],
+            )
+            .await?
+        }
+        Err(e) => {
+            db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+                   next_attempt_at = NOW() + make_interval(secs => LEAST(300, 2 ^ LEAST(attempts, 8)))
+                 WHERE id = $1",
+                &[&id, e],
+            )
+            .await?
+        }
+    };
+    Ok(())
 }

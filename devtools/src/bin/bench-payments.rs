@@ -41,12 +41,12 @@ async fn seed(db: &tokio_postgres::Client) -> anyhow::Result<()> {
          -- 3% refunded, 3% created.
          INSERT INTO payments (enrollment_id, parent_id, razorpay_order_id, razorpay_payment_id, amount, currency, status, captured_at, created_at)
            SELECT md5('e' || (1 + g % 90000))::uuid, md5('p' || (1 + (g % 90000) % 60000))::uuid,
-                  'order_b' || g, 'pay_b' || g, (50 + (g * 7919) % 400) * 100, 'INR', s.status,
+                  'order_b' || g, 'pay_b' || g, (50 + (g::BIGINT * 7919) % 400) * 100, 'INR', s.status,
                   CASE WHEN s.status IN ('captured', 'refunded') THEN s.at END, s.at
            FROM generate_series(1, 1000000) g,
            LATERAL (SELECT CASE WHEN g % 100 < 84 THEN 'captured' WHEN g % 100 < 94 THEN 'failed'
                                 WHEN g % 100 < 97 THEN 'refunded' ELSE 'created' END AS status,
-                           NOW() - make_interval(secs => (540 * 86400) * power(((g * 104729) % 1000000) / 1000000.0, 1.6)) AS at) s;
+                           NOW() - make_interval(secs => (540 * 86400) * power(((g::BIGINT * 104729) % 1000000) / 1000000.0, 1.6)) AS at) s;
          INSERT INTO enrollment_terminations (enrollment_id, terminated_by, termination_reason, sessions_total, sessions_completed,
              sessions_remaining, original_amount, refund_amount, coach_settlement_amount, platform_retention, razorpay_payment_id,
              created_by, refund_status, refund_initiated_at, created_at)

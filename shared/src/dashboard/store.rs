@@ -96,25 +96,12 @@ pub async fn count_payments(
     Ok(db.query_one(&sql, &p.refs()).await?.get(0))
 }
 
+/// One page of matching rows, newest first (`id` breaks ties, so pages never overlap).
 pub async fn list_payments(
     db: &impl GenericClient,
     f: &Filters,
 ) -> Result<Vec<PaymentRow>, tokio_postgres::Error> {
-    let p = Params::new(f);
-    let limit = f.limit;
-    let offset = (f.page - 1) * f.limit;
-    let sql = format!(
-        "{SELECT_ROWS} WHERE {FILTER} ORDER BY p.created_at DESC, p.id DESC LIMIT $6 OFFSET $7"
-    );
-    let mut params = p.refs();
-    params.push(&limit);
-    params.push(&offset);
-    Ok(db
-        .query(&sql, &params)
-        .await?
-        .iter()
-        .map(PaymentRow::from_row)
-        .collect())
+    select_payments(db, f, f.limit, (f.page - 1) * f.limit).await
 }
 
 /// Every matching row, newest first, up to `cap` (the export).
@@ -123,11 +110,22 @@ pub async fn export_payments(
     f: &Filters,
     cap: i64,
 ) -> Result<Vec<PaymentRow>, tokio_postgres::Error> {
+    select_payments(db, f, cap, 0).await
+}
+
+async fn select_payments(
+    db: &impl GenericClient,
+    f: &Filters,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<PaymentRow>, tokio_postgres::Error> {
     let p = Params::new(f);
-    let sql =
-        format!("{SELECT_ROWS} WHERE {FILTER} ORDER BY p.created_at DESC, p.id DESC LIMIT $6");
+    let sql = format!(
+        "{SELECT_ROWS} WHERE {FILTER} ORDER BY p.created_at DESC, p.id DESC LIMIT $6 OFFSET $7"
+    );
     let mut params = p.refs();
-    params.push(&cap);
+    params.push(&limit);
+    params.push(&offset);
     Ok(db
         .query(&sql, &params)
         .await?

@@ -2,6 +2,7 @@
 //! Lambda died between commit and publish — oldest first, bounded per run. Rows are locked with
 //! SKIP LOCKED, so two relays at once never publish the same row.
 use crate::context::AppContext;
+use crate::outbox::record_attempt;
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -42,27 +43,14 @@ pub async fn run_once(ctx: &AppContext) -> anyhow::Result<RelayReport> {
             let id: Uuid = row.get(0);
             let topic: String = row.get(1);
             let payload: Value = row.get(2);
-            match ctx.publisher().send(&topic, &payload).await {
-                Ok(()) => {
-                    tx.execute(
-                        "UPDATE outbox SET published_at = NOW(), attempts = attempts + 1, last_error = NULL WHERE id = $1",
-                        &[&id],
-                    )
-                    .await?;
-                    report.published += 1;
-                    consecutive_failures = 0;
-                }
-                Err(e) => {
-                    tx.execute(
-                        "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-                           next_attempt_at = NOW() + make_interval(secs => LEAST(300, 2 ^ LEAST(attempts, 8)))
-                         WHERE id = $1",
-                        &[&id, &e],
-                    )
-                    .await?;
-                    report.failed += 1;
-                    consecutive_failures += 1;
-                }
+            let result = ctx.publisher().send(&topic, &payload).await;
+            record_attempt(&tx, id, &result).await?;
+            if result.is_ok() {
+                report.published += 1;
+                consecutive_failures = 0;
+            } else {
+                report.failed += 1;
+                consecutive_failures += 1;
             }
         }
         tx.commit().await?;
