@@ -108,6 +108,7 @@ fn request(path: &str, query: &[(&str, &str)], token: &str) -> lambda_http::Requ
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    shared::telemetry::init();
     let url = match std::env::var("BENCH_DATABASE_URL") {
         Ok(u) => u,
         Err(_) => {
@@ -127,6 +128,8 @@ async fn main() -> anyhow::Result<()> {
         Config::from_pairs([
             ("DATABASE_URL", url.as_str()),
             ("SUPABASE_JWT_SECRET", SECRET),
+            // Measure building the CSV; the S3 upload above 5.5 MB is not part of this number.
+            ("EXPORT_INLINE_MAX_BYTES", "1000000000"),
         ]),
         2,
     )
@@ -331,6 +334,39 @@ async fn main() -> anyhow::Result<()> {
             .unwrap_or_default();
         println!("| {name} | {p50:.2} | {p99:.2} | {ratio} |");
     }
+
+    let plan = |sql: String, n_params: usize| {
+        let db = &db;
+        let list_filters = &list_filters;
+        async move {
+            let from = list_filters.from;
+            let to = list_filters.to;
+            let statuses = list_filters.statuses.clone();
+            let q: Option<String> = None;
+            let (limit, offset) = (
+                list_filters.limit,
+                (list_filters.page - 1) * list_filters.limit,
+            );
+            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 7] =
+                [&from, &to, &statuses, &q, &q, &limit, &offset];
+            let rows = db.query(&sql, &params[..n_params]).await?;
+            for r in rows {
+                println!("  {}", r.get::<_, String>(0));
+            }
+            Ok::<_, anyhow::Error>(())
+        }
+    };
+    println!("\nEXPLAIN (ANALYZE) of the list page (status=captured, page 3):");
+    plan(format!("EXPLAIN (ANALYZE, COSTS OFF) {} WHERE {} ORDER BY p.created_at DESC, p.id DESC LIMIT $6 OFFSET $7", store::SELECT_ROWS, store::FILTER), 7).await?;
+    println!("\nEXPLAIN (ANALYZE) of the list total:");
+    plan(
+        format!(
+            "EXPLAIN (ANALYZE, COSTS OFF) SELECT COUNT(*) FROM payments p WHERE {}",
+            store::FILTER
+        ),
+        5,
+    )
+    .await?;
 
     println!("\nEXPLAIN (ANALYZE) of the stats query:");
     let explain = format!("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {}", store::STATS_SQL);

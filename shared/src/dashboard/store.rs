@@ -8,7 +8,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-const FILTER: &str = "($1::TIMESTAMPTZ IS NULL OR p.created_at >= $1)
+pub const FILTER: &str = "($1::TIMESTAMPTZ IS NULL OR p.created_at >= $1)
     AND ($2::TIMESTAMPTZ IS NULL OR p.created_at < $2)
     AND (cardinality($3::TEXT[]) = 0 OR p.status = ANY($3))
     AND ($4::TEXT IS NULL
