@@ -81,9 +81,12 @@ test_rc=${PIPESTATUS[0]}
 log "local-api invoke: every sample event against a fresh database"
 bash scripts/smoke-events.sh 2>&1 | tee "$WORK/smoke.log"
 smoke_rc=${PIPESTATUS[0]}
+log "cargo lambda invoke: the Lambda binaries under the runtime emulator"
+bash scripts/smoke-lambda.sh 2>&1 | tee "$WORK/lambda.log"
+lambda_rc=${PIPESTATUS[0]}
 set -e
-passed=$(grep -hoE '(test result: .*\. |^smoke: )[0-9]+ passed' "$WORK/cargo-test.log" "$WORK/smoke.log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
-failed=$(grep -hoE '[0-9]+ failed' "$WORK/cargo-test.log" "$WORK/smoke.log" | awk '{s+=$1} END {print s+0}')
+passed=$(grep -hoE '(test result: .*\. |smoke: )[0-9]+ passed' "$WORK/cargo-test.log" "$WORK/smoke.log" "$WORK/lambda.log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -hoE '[0-9]+ failed' "$WORK/cargo-test.log" "$WORK/smoke.log" "$WORK/lambda.log" | awk '{s+=$1} END {print s+0}')
 echo
 echo "tests: $passed passed, $failed failed"
-if [ "$test_rc" != 0 ] || [ "$smoke_rc" != 0 ]; then exit 1; fi
+if [ "$test_rc" != 0 ] || [ "$smoke_rc" != 0 ] || [ "$lambda_rc" != 0 ]; then exit 1; fi
