@@ -109,10 +109,6 @@ impl RazorpaySim {
         self.lock().faults.push_back(fault);
     }
 
-    pub fn set_initial_status(&self, status: &str) {
-        self.lock().initial_status = status.to_string();
-    }
-
     /// Marks every refund with this status as `to` (Razorpay finishing its work).
     pub fn settle_all(&self, to: &str) {
         for r in self

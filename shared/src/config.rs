@@ -26,6 +26,7 @@ pub const KNOWN_VARS: &[&str] = &[
     "RAZORPAY_TIMEOUT_MS",
     "REFUND_SYNC_MIN_AGE_SECONDS",
     "DB_POOL_SIZE",
+    "EXPORT_INLINE_MAX_BYTES",
 ];
 
 pub const DEFAULT_RAZORPAY_API_BASE: &str = "https://api.razorpay.com";

@@ -236,13 +236,6 @@ impl RazorpayClient {
         )
         .await
     }
-
-    /// `GET /v1/orders/{id}`.
-    pub async fn fetch_order(&self, order_id: &str) -> Result<Order, GatewayError> {
-        let url = self.url(&["v1", "orders", order_id])?;
-        self.send(|| self.http.get(url.clone()), "fetch order")
-            .await
-    }
 }
 
 fn error_fields(body: &[u8]) -> (String, String) {

@@ -6,7 +6,6 @@ pub mod store;
 pub mod sync;
 
 use crate::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
-use crate::razorpay::Refund;
 use deadpool_postgres::GenericClient;
 use serde_json::json;
 use store::{RefundStatus, Termination};
@@ -140,13 +139,4 @@ pub(crate) async fn accept_effects(
     applied.outbox.push(id);
     tracing::info!(termination_id = %t.id, enrollment_id = %t.enrollment_id, cancelled, "enrollment terminated");
     Ok(())
-}
-
-/// For a refund Razorpay reports, adopt it: used by the sync job after a lost answer.
-pub async fn adopt(
-    tx: &impl GenericClient,
-    termination: &Termination,
-    refund: &Refund,
-) -> Result<Applied, tokio_postgres::Error> {
-    apply_gateway_refund(tx, termination, &refund.id, &refund.status, None).await
 }

@@ -255,17 +255,6 @@ pub async fn insert_termination(
     }
 }
 
-pub async fn get_termination(
-    db: &impl GenericClient,
-    id: Uuid,
-) -> Result<Option<Termination>, tokio_postgres::Error> {
-    let sql = format!("SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations WHERE id = $1");
-    Ok(db
-        .query_opt(&sql, &[&id])
-        .await?
-        .map(|r| Termination::from_row(&r)))
-}
-
 pub async fn lock_termination(
     db: &impl GenericClient,
     id: Uuid,
