@@ -91,13 +91,33 @@ where
     Ok((percentile(&ms, 0.5), percentile(&ms, 0.99)))
 }
 
-fn request(path: &str, query: &[(&str, &str)], token: &str) -> lambda_http::Request {
-    let qs: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let uri = format!("http://bench{path}?{}", qs.join("&"));
+fn params(query: &[(&str, &str)]) -> HashMap<String, Vec<String>> {
     let mut map: HashMap<String, Vec<String>> = HashMap::new();
     for (k, v) in query {
         map.entry(k.to_string()).or_default().push(v.to_string());
     }
+    map
+}
+
+/// One request through an HTTP function's handler, as its Lambda would run it.
+async fn call(
+    ctx: &AppContext,
+    function: &str,
+    path: &str,
+    query: &[(&str, &str)],
+    token: &str,
+) -> anyhow::Result<()> {
+    let status = shared::functions::dispatch_http(ctx, function, request(path, query, token))
+        .await
+        .status();
+    anyhow::ensure!(status == 200, "handler answered {status}");
+    Ok(())
+}
+
+fn request(path: &str, query: &[(&str, &str)], token: &str) -> lambda_http::Request {
+    let qs: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let uri = format!("http://bench{path}?{}", qs.join("&"));
+    let map = params(query);
     let mut req = lambda_http::Request::new(lambda_http::Body::Empty);
     *req.uri_mut() = uri.parse().unwrap_or_default();
     if let Ok(v) = http::HeaderValue::from_str(&format!("Bearer {token}")) {
@@ -178,27 +198,11 @@ async fn main() -> anyhow::Result<()> {
     println!("month {m_from}..{m_to}: {month_rows} payments; {n} iterations per measure\n");
 
     let mut results: Vec<(String, (f64, f64))> = Vec::new();
-    let check = |status: u16| {
-        if status == 200 {
-            Ok(())
-        } else {
-            Err(anyhow::anyhow!("handler answered {status}"))
-        }
-    };
 
     results.push((
         "list: handler".into(),
-        time(n, || async {
-            check(
-                shared::functions::dispatch_http(
-                    &ctx,
-                    "payments-list",
-                    request("/admin/payments", &list_q, &token),
-                )
-                .await
-                .status()
-                .as_u16(),
-            )
+        time(n, || {
+            call(&ctx, "payments-list", "/admin/payments", &list_q, &token)
         })
         .await?,
     ));
@@ -217,17 +221,8 @@ async fn main() -> anyhow::Result<()> {
     ));
     results.push((
         "stats: handler".into(),
-        time(n, || async {
-            check(
-                shared::functions::dispatch_http(
-                    &ctx,
-                    "payments-stats",
-                    request("/admin/payments/stats", &[], &token),
-                )
-                .await
-                .status()
-                .as_u16(),
-            )
+        time(n, || {
+            call(&ctx, "payments-stats", "/admin/payments/stats", &[], &token)
         })
         .await?,
     ));
@@ -296,16 +291,13 @@ async fn main() -> anyhow::Result<()> {
     let export_n = (n / 4).max(3);
     results.push((
         "export month: handler".into(),
-        time(export_n, || async {
-            check(
-                shared::functions::dispatch_http(
-                    &ctx,
-                    "payments-list",
-                    request("/admin/payments/export", &export_q, &token),
-                )
-                .await
-                .status()
-                .as_u16(),
+        time(export_n, || {
+            call(
+                &ctx,
+                "payments-list",
+                "/admin/payments/export",
+                &export_q,
+                &token,
             )
         })
         .await?,
