@@ -556,3 +556,29 @@ async fn other_events_are_stored_and_acknowledged() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn with_sqs_down_the_webhook_still_answers_and_the_notice_waits_in_the_outbox() -> TestResult
+{
+    let app = TestApp::spawn_sqs_down().await?;
+    let body = payment_failed(
+        "pay_G1",
+        "order_G1",
+        json!("meera@example.com"),
+        json!("+919811111111"),
+        json!([]),
+    );
+    let r = app.post_webhook(&body, "evt_g1", None).await?;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await?["status"], "recorded_and_notified");
+    assert_eq!(app.count("SELECT COUNT(*) FROM failed_payments").await?, 1);
+    // Not lost: the notice is in the outbox, unpublished, for the relay.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
+            .await?,
+        1
+    );
+    let report = shared::notifications::relay::run_once(&app.ctx).await?;
+    assert_eq!(report.published, 0);
+    Ok(())
+}

@@ -34,7 +34,7 @@ impl AppContext {
                 config.razorpay_api_base(),
                 id,
                 SecretString::from(secret.to_string()),
-                Duration::from_millis(config.u64_or("RAZORPAY_TIMEOUT_MS", 8000)?),
+                Duration::from_millis(config.u64_or("RAZORPAY_TIMEOUT_MS", 5000)?),
             )?),
             _ => None,
         };

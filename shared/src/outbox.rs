@@ -99,6 +99,27 @@ impl Publisher {
         published
     }
 
+    /// `publish`, but giving up after `budget`: for callers that must answer quickly (Razorpay
+    /// waits 5 s for a webhook). What is not published in time stays for the relay; a message
+    /// sent but not marked is sent again by it, and consumers dedupe on the id.
+    pub async fn publish_within(
+        &self,
+        pool: &Pool,
+        ids: &[Uuid],
+        budget: std::time::Duration,
+    ) -> usize {
+        match tokio::time::timeout(budget, self.publish(pool, ids)).await {
+            Ok(n) => n,
+            Err(_) => {
+                tracing::warn!(
+                    count = ids.len(),
+                    "outbox publish ran out of time; left to the relay"
+                );
+                0
+            }
+        }
+    }
+
     async fn publish_one(&self, pool: &Pool, id: Uuid) -> anyhow::Result<bool> {
         let mut client = pool.get().await?;
         let tx = client.transaction().await?;

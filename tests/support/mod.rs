@@ -46,6 +46,18 @@ impl TestApp {
     pub async fn spawn_with(
         tweak: impl FnOnce(Config) -> Config,
     ) -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
+        Self::spawn_full(tweak, false).await
+    }
+
+    /// The app with SQS unreachable (its endpoint a closed port), to play an outage.
+    pub async fn spawn_sqs_down() -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
+        Self::spawn_full(|c| c, true).await
+    }
+
+    async fn spawn_full(
+        tweak: impl FnOnce(Config) -> Config,
+        sqs_down: bool,
+    ) -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
         let db_url = devtools::testdb::fresh_database().await?;
         let razorpay = RazorpaySim::start().await?;
         let sqs = sqs_client().await;
@@ -81,6 +93,19 @@ impl TestApp {
             )?
             .with_retries(3, Duration::from_millis(10)),
         );
+        if sqs_down {
+            let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let dead = aws_sdk_sqs::Client::from_conf(
+                aws_sdk_sqs::config::Builder::from(&conf)
+                    .endpoint_url("http://127.0.0.1:9")
+                    .build(),
+            );
+            ctx = ctx.with_publisher(shared::outbox::Publisher::new(
+                dead,
+                Some(queue_url.clone()),
+                None,
+            ));
+        }
         let ctx = Arc::new(ctx);
         let (addr, _) = devtools::server::spawn(ctx.clone(), ([127, 0, 0, 1], 0).into()).await?;
         Ok(TestApp {

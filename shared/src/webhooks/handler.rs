@@ -176,7 +176,9 @@ async fn process(
     )
     .await?;
     tx.commit().await?;
-    ctx.publisher().publish(&ctx.pool, &outbox).await;
+    ctx.publisher()
+        .publish_within(&ctx.pool, &outbox, std::time::Duration::from_millis(1500))
+        .await;
     Ok(outcome)
 }
 
