@@ -8,7 +8,7 @@ use crate::http::{
     body_bytes, header, json_response, respond, ApiError, FieldErrors, MAX_JSON_BODY,
 };
 use crate::idempotency::{self, Begin};
-use crate::razorpay::{CreateRefund, GatewayError};
+use crate::razorpay::{CreateRefund, GatewayError, RazorpayClient, Refund};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -231,17 +231,7 @@ async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, 
     tracing::info!(termination_id = %termination.id, enrollment_id = %enrollment.id, "refund recorded as pending");
 
     // Step 2: ask Razorpay, with the termination id as the idempotency key.
-    let notes = refund_notes(&termination);
-    let outcome = gateway
-        .create_refund(
-            &payment.razorpay_payment_id,
-            &CreateRefund {
-                amount: calc.refund_amount,
-                notes: &notes,
-            },
-            &termination.id.to_string(),
-        )
-        .await;
+    let outcome = request_refund(gateway, &termination).await;
 
     // Step 3: record the outcome.
     match outcome {
@@ -287,14 +277,29 @@ async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, 
     }
 }
 
-pub(crate) fn refund_notes(t: &Termination) -> Map<String, Value> {
+/// Asks Razorpay for this termination's refund. The initiate handler and the sync job both go
+/// through here: Razorpay refuses a reused idempotency key with a different body, so every
+/// attempt must send exactly the same amount and notes under the termination id.
+pub(crate) async fn request_refund(
+    gateway: &RazorpayClient,
+    t: &Termination,
+) -> Result<Refund, GatewayError> {
     let mut notes = Map::new();
     notes.insert("terminationId".into(), Value::String(t.id.to_string()));
     notes.insert(
         "enrollmentId".into(),
         Value::String(t.enrollment_id.to_string()),
     );
-    notes
+    gateway
+        .create_refund(
+            &t.razorpay_payment_id,
+            &CreateRefund {
+                amount: t.refund_amount,
+                notes: &notes,
+            },
+            &t.id.to_string(),
+        )
+        .await
 }
 
 fn accepted_unknown(t: &Termination, calc: &Calculation) -> (u16, Value) {

@@ -2,10 +2,10 @@
 //! still pending or processing after a while, ask Razorpay for the payment's refunds, adopt the
 //! one carrying our termination id, or — when none exists and we are still pending — create it
 //! again with the same idempotency key. Never a second refund.
-use super::handler::{record_accepted, refund_notes};
+use super::handler::{record_accepted, request_refund};
 use super::store::{self, RefundStatus, Termination};
 use crate::context::AppContext;
-use crate::razorpay::{CreateRefund, GatewayError, Refund};
+use crate::razorpay::{GatewayError, Refund};
 use serde::Serialize;
 
 pub const FUNCTION: &str = "refund-sync-cron";
@@ -89,17 +89,7 @@ async fn sync_one(
         tracing::warn!(termination_id = %t.id, "processing refund not listed by Razorpay; will look again");
         return Ok(Outcome::Unchanged);
     }
-    let notes = refund_notes(t);
-    let created = gateway
-        .create_refund(
-            &t.razorpay_payment_id,
-            &CreateRefund {
-                amount: t.refund_amount,
-                notes: &notes,
-            },
-            &t.id.to_string(),
-        )
-        .await;
+    let created = request_refund(gateway, t).await;
     match created {
         Ok(refund) => {
             record_accepted(ctx, t, &refund.id, &refund.status)
