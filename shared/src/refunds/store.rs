@@ -113,8 +113,6 @@ pub struct Enrollment {
     pub id: Uuid,
     pub status: String,
     pub sessions_total: i32,
-    pub parent_id: Option<Uuid>,
-    pub child_name: Option<String>,
 }
 
 pub async fn lock_enrollment(
@@ -123,9 +121,7 @@ pub async fn lock_enrollment(
 ) -> Result<Option<Enrollment>, tokio_postgres::Error> {
     let row = db
         .query_opt(
-            "SELECT e.id, e.status, e.sessions_total, e.parent_id, COALESCE(e.child_name, c.name) AS child_name
-             FROM enrollments e LEFT JOIN children c ON c.id = e.child_id
-             WHERE e.id = $1 FOR UPDATE OF e",
+            "SELECT id, status, sessions_total FROM enrollments WHERE id = $1 FOR UPDATE",
             &[&id],
         )
         .await?;
@@ -133,8 +129,6 @@ pub async fn lock_enrollment(
         id: r.get(0),
         status: r.get(1),
         sessions_total: r.get(2),
-        parent_id: r.get(3),
-        child_name: r.get(4),
     }))
 }
 
