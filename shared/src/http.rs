@@ -214,24 +214,25 @@ pub fn body_bytes(req: &Request, limit: usize) -> Result<&[u8], ApiError> {
     Ok(bytes)
 }
 
-/// The body as a JSON object. Content-Type is not trusted to decide (clients forget it).
+/// The body as a JSON object, or a 400 whose `details.fields.body` says why. Content-Type is not
+/// trusted to decide (clients forget it).
 pub fn json_object(req: &Request, limit: usize) -> Result<Map<String, Value>, ApiError> {
     let bytes = body_bytes(req, limit)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(
             "the request body is empty; a JSON object is expected",
-            json!({ "body": "required" }),
+            json!({ "fields": { "body": "required" } }),
         ));
     }
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(ApiError::bad_request(
             "the request body must be a JSON object",
-            json!({ "body": "must be a JSON object" }),
+            json!({ "fields": { "body": "must be a JSON object" } }),
         )),
         Err(_) => Err(ApiError::bad_request(
             "the request body is not valid JSON",
-            json!({ "body": "invalid JSON" }),
+            json!({ "fields": { "body": "invalid JSON" } }),
         )),
     }
 }

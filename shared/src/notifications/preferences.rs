@@ -5,7 +5,7 @@ use super::rules::{parse_patch, Preferences};
 use crate::context::AppContext;
 use crate::http::{json_response, respond, ApiError, MAX_JSON_BODY};
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub const FUNCTION: &str = "preferences";
 
@@ -28,13 +28,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
                 ))
             }
             "PUT" => {
-                let bytes = crate::http::body_bytes(&req, MAX_JSON_BODY)?;
-                let body: Value = serde_json::from_slice(bytes).map_err(|_| {
-                    ApiError::bad_request(
-                        "the request body is not valid JSON",
-                        json!({ "body": "invalid JSON" }),
-                    )
-                })?;
+                let body = Value::Object(crate::http::json_object(&req, MAX_JSON_BODY)?);
                 let patch = parse_patch(&body)
                     .map_err(|(field, problem)| ApiError::invalid_field(&field, problem))?;
                 // Defaults, then what was stored (cleaned), then the patch: always a full object.
