@@ -90,7 +90,7 @@ impl RazorpaySim {
     }
 
     fn lock(&self) -> MutexGuard<'_, SimState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.state)
     }
 
     /// Registers a captured payment so refunds above its amount are refused.
@@ -142,6 +142,22 @@ fn error(status: StatusCode, description: &str, field: Option<&str>) -> Response
         .into_response()
 }
 
+/// A test that panicked while holding the lock must not take the simulator down with it.
+fn lock(state: &Mutex<SimState>) -> MutexGuard<'_, SimState> {
+    state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Razorpay's answer to a request without the right Basic credentials, if it lacks them.
+fn denied(headers: &HeaderMap) -> Option<Response> {
+    (!authorized(headers)).then(|| {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "The api key provided is invalid",
+            None,
+        )
+    })
+}
+
 fn authorized(headers: &HeaderMap) -> bool {
     use base64::Engine;
     let expected =
@@ -159,12 +175,8 @@ async fn create_refund(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if !authorized(&headers) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "The api key provided is invalid",
-            None,
-        );
+    if let Some(answer) = denied(&headers) {
+        return answer;
     }
     let Ok(Value::Object(req)) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "invalid request sent", None);
@@ -184,7 +196,7 @@ async fn create_refund(
         .map(str::to_string);
     let body_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&body));
     let (outcome, delay) = {
-        let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = lock(&state);
         s.create_calls += 1;
         let fault = s.faults.pop_front();
         if let Some(Fault::StatusBeforeRecording(code)) = fault {
@@ -288,14 +300,10 @@ async fn list_refunds(
     Path(payment_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if !authorized(&headers) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "The api key provided is invalid",
-            None,
-        );
+    if let Some(answer) = denied(&headers) {
+        return answer;
     }
-    let s = state.lock().unwrap_or_else(|p| p.into_inner());
+    let s = lock(&state);
     let items: Vec<Value> = s
         .refunds
         .iter()
@@ -311,14 +319,10 @@ async fn fetch_order(
     Path(order_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if !authorized(&headers) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "The api key provided is invalid",
-            None,
-        );
+    if let Some(answer) = denied(&headers) {
+        return answer;
     }
-    let s = state.lock().unwrap_or_else(|p| p.into_inner());
+    let s = lock(&state);
     match s.orders.get(&order_id) {
         Some(o) => Json(o.clone()).into_response(),
         None => error(
