@@ -420,7 +420,7 @@ async fn relay_keeps_rows_while_sqs_is_down_then_publishes_each_once() -> TestRe
     let down = shared::context::AppContext::build(config.clone(), 4)
         .await?
         .with_publisher(shared::outbox::Publisher::new(
-            dead,
+            Some(dead),
             Some(app.queue_url.clone()),
             None,
         ));

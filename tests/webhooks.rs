@@ -164,7 +164,10 @@ async fn base64_encoded_api_gateway_bodies_are_verified_on_the_decoded_bytes() -
         "isBase64Encoded": true
     });
     let req = lambda_http::request::from_str(&event.to_string())?;
-    let resp = shared::functions::dispatch_http(&app.ctx, "payment-webhook", req).await;
+    let resp = shared::webhooks::PAYMENT_WEBHOOK
+        .call_http(&app.ctx, req)
+        .await
+        .ok_or("payment-webhook is an HTTP function")?;
     assert_eq!(resp.status(), 200);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM failed_payments WHERE razorpay_payment_id = 'pay_B64'")

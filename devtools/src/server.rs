@@ -1,25 +1,63 @@
-//! The local API server: every HTTP route of the functions on one port, each request handed to
-//! the very handler its Lambda binary calls, as the same `lambda_http::Request`.
+//! The local API server: every HTTP route of every function on one port, through one axum
+//! router built from the function list (API Gateway's `{param}` path syntax is axum's too).
+//! Each request is handed to the very handler its Lambda binary calls, as the same
+//! `lambda_http::Request`.
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, Request as AxumRequest, State};
 use axum::response::Response as AxumResponse;
+use axum::routing::{MethodFilter, MethodRouter};
 use axum::Router;
 use lambda_http::RequestExt;
 use shared::context::AppContext;
-use shared::functions::{dispatch_http, match_route, spec};
+use shared::function::Function;
 use shared::http::ApiError;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// API Gateway's own payload limit; handlers apply their tighter ones.
 const GATEWAY_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
+fn method_filter(method: &str) -> MethodFilter {
+    match method {
+        "GET" => MethodFilter::GET,
+        "POST" => MethodFilter::POST,
+        "PUT" => MethodFilter::PUT,
+        "DELETE" => MethodFilter::DELETE,
+        "PATCH" => MethodFilter::PATCH,
+        _ => MethodFilter::OPTIONS,
+    }
+}
+
 pub fn router(ctx: Arc<AppContext>) -> Router {
-    Router::new()
-        .fallback(handle)
-        .layer(axum::extract::DefaultBodyLimit::max(GATEWAY_BODY_LIMIT))
-        .with_state(ctx)
+    let mut by_path: BTreeMap<&'static str, MethodRouter<Arc<AppContext>>> = BTreeMap::new();
+    for (route, function) in shared::functions::routes() {
+        let handler = move |State(ctx): State<Arc<AppContext>>,
+                            params: Option<Path<HashMap<String, String>>>,
+                            req: AxumRequest| async move {
+            let params = params.map(|Path(p)| p).unwrap_or_default();
+            handle(ctx, function, params, req).await
+        };
+        let entry = by_path.remove(route.path).unwrap_or_default();
+        by_path.insert(route.path, entry.on(method_filter(route.method), handler));
+    }
+    let mut app = Router::new();
+    for (path, methods) in by_path {
+        app = app.route(path, methods);
+    }
+    app.fallback(|req: AxumRequest| async move {
+        let rid = uuid::Uuid::new_v4().to_string();
+        to_axum(
+            ApiError::NotFound(format!(
+                "no route for {} {}",
+                req.method(),
+                req.uri().path()
+            ))
+            .into_response(&rid),
+        )
+    })
+    .layer(axum::extract::DefaultBodyLimit::max(GATEWAY_BODY_LIMIT))
+    .with_state(ctx)
 }
 
 pub async fn spawn(
@@ -48,7 +86,12 @@ fn to_axum(resp: lambda_http::Response<lambda_http::Body>) -> AxumResponse {
     AxumResponse::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-async fn handle(State(ctx): State<Arc<AppContext>>, req: axum::extract::Request) -> AxumResponse {
+async fn handle(
+    ctx: Arc<AppContext>,
+    function: &'static Function,
+    params: HashMap<String, String>,
+    req: AxumRequest,
+) -> AxumResponse {
     let (parts, body) = req.into_parts();
     let bytes: Bytes = match axum::body::to_bytes(body, GATEWAY_BODY_LIMIT).await {
         Ok(b) => b,
@@ -61,22 +104,12 @@ async fn handle(State(ctx): State<Arc<AppContext>>, req: axum::extract::Request)
             );
         }
     };
-    let path = parts.uri.path().to_string();
-    let query = parts.uri.query().unwrap_or("").to_string();
-    let Some((route, params)) = match_route(parts.method.as_str(), &path) else {
+    let missing = ctx.config.missing(&function.required_env());
+    if !missing.is_empty() {
         let rid = uuid::Uuid::new_v4().to_string();
-        return to_axum(
-            ApiError::NotFound(format!("no route for {} {}", parts.method, path))
-                .into_response(&rid),
-        );
-    };
-    if let Some(spec) = spec(route.function) {
-        let missing = ctx.config.missing(spec.env);
-        if !missing.is_empty() {
-            let rid = uuid::Uuid::new_v4().to_string();
-            return to_axum(ApiError::missing_config(&missing).into_response(&rid));
-        }
+        return to_axum(ApiError::missing_config(&missing).into_response(&rid));
     }
+    let query = parts.uri.query().unwrap_or("").to_string();
     let mut query_map: HashMap<String, Vec<String>> = HashMap::new();
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
         query_map
@@ -84,7 +117,6 @@ async fn handle(State(ctx): State<Arc<AppContext>>, req: axum::extract::Request)
             .or_default()
             .push(v.into_owned());
     }
-    let path_map: HashMap<String, String> = params.into_iter().collect();
     let body = if bytes.is_empty() {
         lambda_http::Body::Empty
     } else {
@@ -94,7 +126,10 @@ async fn handle(State(ctx): State<Arc<AppContext>>, req: axum::extract::Request)
         }
     };
     let req = lambda_http::Request::from_parts(parts, body)
-        .with_path_parameters(path_map)
+        .with_path_parameters(params)
         .with_query_string_parameters(query_map);
-    to_axum(dispatch_http(&ctx, route.function, req).await)
+    match function.call_http(&ctx, req).await {
+        Some(resp) => to_axum(resp),
+        None => to_axum(ApiError::NotFound("not an HTTP function".into()).into_response("local")),
+    }
 }

@@ -49,16 +49,23 @@ pub struct Parent {
 
 pub struct JwtVerifier {
     secret: SecretString,
+    issuer: Option<String>,
 }
 
 impl JwtVerifier {
-    pub fn new(secret: SecretString) -> Self {
-        JwtVerifier { secret }
+    /// `issuer`: when set (`SUPABASE_JWT_ISSUER`), a token's `iss` must equal it.
+    pub fn new(secret: SecretString, issuer: Option<String>) -> Self {
+        JwtVerifier { secret, issuer }
     }
 
     pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&["authenticated"]);
+        // jsonwebtoken checks `aud` only when present unless it is a required claim.
+        validation.set_required_spec_claims(&["exp", "aud"]);
+        if let Some(iss) = &self.issuer {
+            validation.set_issuer(&[iss]);
+        }
         validation.leeway = 30;
         let key = DecodingKey::from_secret(self.secret.expose_secret().as_bytes());
         let data = decode::<Claims>(token, &key, &validation).map_err(|e| {
@@ -165,7 +172,10 @@ mod tests {
     use super::*;
 
     fn verifier() -> JwtVerifier {
-        JwtVerifier::new(SecretString::from("test-secret-at-least-32-bytes-long!!"))
+        JwtVerifier::new(
+            SecretString::from("test-secret-at-least-32-bytes-long!!"),
+            None,
+        )
     }
 
     #[test]

@@ -1,33 +1,7 @@
-//! Configuration comes from the environment only (DESIGN §2). This module owns the list of
-//! variable names and answers which ones a function needs and which of those are missing.
+//! Configuration comes from the environment only (DESIGN §2). Which variables a function reads
+//! follows from its needs (`needs.rs`); this module holds their values and says which are missing.
 use std::collections::BTreeMap;
 use std::fmt;
-
-/// Every variable the functions read. Names are a contract.
-pub const KNOWN_VARS: &[&str] = &[
-    "DATABASE_URL",
-    "RAZORPAY_KEY_ID",
-    "RAZORPAY_KEY_SECRET",
-    "RAZORPAY_WEBHOOK_SECRET",
-    "RAZORPAY_API_BASE",
-    "CAL_WEBHOOK_SECRET",
-    "SUPABASE_JWT_SECRET",
-    "NOTIFICATIONS_QUEUE_URL",
-    "SITE_URL",
-    "ADMIN_ALERT_EMAIL",
-    "COACH_COST_PERCENT",
-    "EMAIL_FROM",
-    "WHATSAPP_API_BASE",
-    "WHATSAPP_PHONE_NUMBER_ID",
-    "WHATSAPP_TOKEN",
-    "EXPORTS_BUCKET",
-    "CALENDAR_QUEUE_URL",
-    // Tuning knobs with safe defaults (not part of the contract list, all optional).
-    "RAZORPAY_TIMEOUT_MS",
-    "REFUND_SYNC_MIN_AGE_SECONDS",
-    "DB_POOL_SIZE",
-    "EXPORT_INLINE_MAX_BYTES",
-];
 
 pub const DEFAULT_RAZORPAY_API_BASE: &str = "https://api.razorpay.com";
 pub const DEFAULT_WHATSAPP_API_BASE: &str = "https://graph.facebook.com/v21.0";
@@ -56,8 +30,9 @@ impl fmt::Debug for Config {
 }
 
 impl Config {
-    pub fn from_env() -> Self {
-        let vars = KNOWN_VARS
+    /// Reads the named variables (a function's, from its needs); empty values count as unset.
+    pub fn from_env(names: &[&str]) -> Self {
+        let vars = names
             .iter()
             .filter_map(|name| {
                 std::env::var(name)

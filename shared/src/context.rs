@@ -1,11 +1,13 @@
 //! What a function builds once per cold start: configuration, the database pool and the
-//! clients. Pieces whose variables are missing stay empty; a route that needs one answers 503
-//! naming the variable (local-api), and a Lambda binary refuses to start without them.
+//! clients its needs name — nothing else. Pieces a function does not need stay empty; a route
+//! that reaches for one answers 503 naming the variable (local-api), and a Lambda binary
+//! refuses to start without its required variables.
 use crate::auth::JwtVerifier;
 use crate::config::Config;
+use crate::function::Function;
 use crate::http::ApiError;
-use crate::notifications::channels::{Email, WhatsApp};
-use crate::notifications::dispatch::Channels;
+use crate::needs::Need;
+use crate::notifications::channels::{Channels, Email, WhatsApp};
 use crate::outbox::Publisher;
 use crate::razorpay::RazorpayClient;
 use deadpool_postgres::Pool;
@@ -19,69 +21,165 @@ pub struct AppContext {
     jwt: Option<JwtVerifier>,
     publisher: Publisher,
     channels: Channels,
-    s3: aws_sdk_s3::Client,
+    s3: Option<aws_sdk_s3::Client>,
 }
 
-impl AppContext {
-    pub async fn build(config: Config, pool_size: usize) -> anyhow::Result<Self> {
-        let database_url = config.require("DATABASE_URL")?;
-        let pool = crate::db::pool(database_url, pool_size)?;
-        let razorpay = match (
-            config.get("RAZORPAY_KEY_ID"),
-            config.get("RAZORPAY_KEY_SECRET"),
+/// Collects the pieces while the needs build them.
+pub struct ContextBuilder {
+    pub config: Config,
+    aws: Option<aws_config::SdkConfig>,
+    razorpay: Option<RazorpayClient>,
+    jwt: Option<JwtVerifier>,
+    publisher: Publisher,
+    channels: Channels,
+    s3: Option<aws_sdk_s3::Client>,
+}
+
+impl ContextBuilder {
+    fn new(config: Config, aws: Option<aws_config::SdkConfig>) -> Self {
+        ContextBuilder {
+            publisher: Publisher::new(
+                None,
+                config.get("NOTIFICATIONS_QUEUE_URL").map(str::to_string),
+                config.get("CALENDAR_QUEUE_URL").map(str::to_string),
+            ),
+            config,
+            aws,
+            razorpay: None,
+            jwt: None,
+            channels: Channels::default(),
+            s3: None,
+        }
+    }
+
+    /// The shared AWS configuration (`crate::aws::sdk_config`), loaded before the builders run
+    /// when any need talks to AWS.
+    fn aws(&self) -> anyhow::Result<&aws_config::SdkConfig> {
+        self.aws
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("a need that talks to AWS is not marked `aws: true`"))
+    }
+
+    pub fn jwt(&mut self) -> anyhow::Result<()> {
+        if let Some(secret) = self.config.get("SUPABASE_JWT_SECRET") {
+            self.jwt = Some(JwtVerifier::new(
+                SecretString::from(secret.to_string()),
+                self.config.get("SUPABASE_JWT_ISSUER").map(str::to_string),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn razorpay(&mut self) -> anyhow::Result<()> {
+        if let (Some(id), Some(secret)) = (
+            self.config.get("RAZORPAY_KEY_ID"),
+            self.config.get("RAZORPAY_KEY_SECRET"),
         ) {
-            (Some(id), Some(secret)) => Some(RazorpayClient::new(
-                config.razorpay_api_base(),
+            self.razorpay = Some(RazorpayClient::new(
+                self.config.razorpay_api_base(),
                 id,
                 SecretString::from(secret.to_string()),
-                Duration::from_millis(config.u64_or("RAZORPAY_TIMEOUT_MS", 5000)?),
-            )?),
-            _ => None,
-        };
-        let jwt = config
-            .get("SUPABASE_JWT_SECRET")
-            .map(|s| JwtVerifier::new(SecretString::from(s.to_string())));
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let publisher = Publisher::new(
-            aws_sdk_sqs::Client::new(&aws),
-            config.get("NOTIFICATIONS_QUEUE_URL").map(str::to_string),
-            config.get("CALENDAR_QUEUE_URL").map(str::to_string),
-        );
-        let channels = Channels {
-            email: config
-                .get("EMAIL_FROM")
-                .map(|from| Email::new(aws_sdk_sesv2::Client::new(&aws), from)),
-            whatsapp: match (
-                config.get("WHATSAPP_PHONE_NUMBER_ID"),
-                config.get("WHATSAPP_TOKEN"),
-            ) {
-                (Some(id), Some(token)) => Some(WhatsApp::new(
-                    config
-                        .get("WHATSAPP_API_BASE")
-                        .unwrap_or(crate::config::DEFAULT_WHATSAPP_API_BASE),
-                    id,
-                    SecretString::from(token.to_string()),
-                )?),
-                _ => None,
-            },
-        };
+                Duration::from_millis(self.config.u64_or("RAZORPAY_TIMEOUT_MS", 5000)?),
+            )?);
+        }
+        Ok(())
+    }
+
+    pub fn sqs(&mut self) -> anyhow::Result<()> {
+        let client = aws_sdk_sqs::Client::new(self.aws()?);
+        self.publisher.set_client(client);
+        Ok(())
+    }
+
+    pub fn ses(&mut self) -> anyhow::Result<()> {
+        if let Some(from) = self.config.get("EMAIL_FROM").map(str::to_string) {
+            let client = aws_sdk_sesv2::Client::new(self.aws()?);
+            self.channels.email = Some(Email::new(client, &from));
+        }
+        Ok(())
+    }
+
+    pub fn whatsapp(&mut self) -> anyhow::Result<()> {
+        if let (Some(id), Some(token)) = (
+            self.config.get("WHATSAPP_PHONE_NUMBER_ID"),
+            self.config.get("WHATSAPP_TOKEN"),
+        ) {
+            self.channels.whatsapp = Some(WhatsApp::new(
+                self.config
+                    .get("WHATSAPP_API_BASE")
+                    .unwrap_or(crate::config::DEFAULT_WHATSAPP_API_BASE),
+                id,
+                SecretString::from(token.to_string()),
+            )?);
+        }
+        Ok(())
+    }
+
+    pub fn s3(&mut self) -> anyhow::Result<()> {
         // Local S3 doubles (moto) have no bucket subdomains: path-style when an endpoint is set.
         let local_s3 = std::env::var_os("AWS_ENDPOINT_URL").is_some()
             || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&aws)
-                .force_path_style(local_s3)
-                .build(),
-        );
+        let conf = aws_sdk_s3::config::Builder::from(self.aws()?)
+            .force_path_style(local_s3)
+            .build();
+        self.s3 = Some(aws_sdk_s3::Client::from_conf(conf));
+        Ok(())
+    }
+}
+
+impl AppContext {
+    /// Builds what the given needs ask for. The pool connects lazily: no connection is opened
+    /// before the first request.
+    pub async fn from_needs(
+        config: Config,
+        pool_size: usize,
+        needs: &[&Need],
+    ) -> anyhow::Result<Self> {
+        let pool = crate::db::pool(config.require("DATABASE_URL")?, pool_size)?;
+        let aws = if needs.iter().any(|n| n.aws) {
+            Some(crate::aws::sdk_config().await)
+        } else {
+            None
+        };
+        let mut b = ContextBuilder::new(config, aws);
+        let mut built: Vec<usize> = Vec::new();
+        for need in needs.iter().copied() {
+            if let Some(build) = need.build {
+                // Two needs may share a builder (razorpay and its optional form): build once.
+                let key = build as usize;
+                if !built.contains(&key) {
+                    build(&mut b)?;
+                    built.push(key);
+                }
+            }
+        }
         Ok(AppContext {
-            config,
+            config: b.config,
             pool,
-            razorpay,
-            jwt,
-            publisher,
-            channels,
-            s3,
+            razorpay: b.razorpay,
+            jwt: b.jwt,
+            publisher: b.publisher,
+            channels: b.channels,
+            s3: b.s3,
         })
+    }
+
+    /// What one function needs (a Lambda binary's cold start).
+    pub async fn for_function(
+        function: &Function,
+        config: Config,
+        pool_size: usize,
+    ) -> anyhow::Result<Self> {
+        Self::from_needs(config, pool_size, function.needs).await
+    }
+
+    /// Everything every function needs (local-api, tests, benchmarks).
+    pub async fn build(config: Config, pool_size: usize) -> anyhow::Result<Self> {
+        let needs: Vec<&Need> = crate::functions::ALL
+            .iter()
+            .flat_map(|f| f.needs.iter().copied())
+            .collect();
+        Self::from_needs(config, pool_size, &needs).await
     }
 
     /// Replaces the Razorpay client (tests shorten its retry backoff).
@@ -93,6 +191,11 @@ impl AppContext {
         self.razorpay
             .as_ref()
             .ok_or_else(|| ApiError::missing_config(&["RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET"]))
+    }
+
+    /// The Razorpay client when configured (for look-ups that have a fallback).
+    pub fn razorpay_if_configured(&self) -> Option<&RazorpayClient> {
+        self.razorpay.as_ref()
     }
 
     pub fn jwt(&self) -> Result<&JwtVerifier, ApiError> {
@@ -111,8 +214,10 @@ impl AppContext {
         self
     }
 
-    pub fn s3(&self) -> &aws_sdk_s3::Client {
-        &self.s3
+    pub fn s3(&self) -> Result<&aws_sdk_s3::Client, ApiError> {
+        self.s3
+            .as_ref()
+            .ok_or_else(|| ApiError::missing_config(&["EXPORTS_BUCKET"]))
     }
 
     pub fn channels(&self) -> &Channels {

@@ -152,3 +152,25 @@ mod tests {
         Ok(())
     }
 }
+
+/// `migrate`: applies `migrations/`; invoked once per deploy. Its binary connects directly
+/// (`MIGRATION_DATABASE_URL`, else `DATABASE_URL`) without building a pool.
+pub static MIGRATE: crate::function::Function = crate::function::Function {
+    name: "migrate",
+    trigger: crate::function::Trigger::Manual {
+        handler: |ctx, _event| Box::pin(run_migrate(&ctx.config)),
+    },
+    needs: &[&crate::needs::DATABASE, &crate::needs::MIGRATION_DATABASE],
+};
+
+/// What the `migrate` function does: connect, apply, report the files applied.
+pub async fn run_migrate(config: &crate::config::Config) -> anyhow::Result<serde_json::Value> {
+    let url = config
+        .get("MIGRATION_DATABASE_URL")
+        .map(Ok)
+        .unwrap_or_else(|| config.require("DATABASE_URL"))?;
+    let mut client = connect(url).await?;
+    let applied = migrate(&mut client).await?;
+    tracing::info!(count = applied.len(), "migrations applied");
+    Ok(serde_json::json!({ "applied": applied }))
+}

@@ -1,13 +1,16 @@
 //! YesToryd platform backend: the domain rules and adapters every Lambda function shares.
 pub mod auth;
+pub mod aws;
 pub mod config;
 pub mod context;
 pub mod dashboard;
 pub mod db;
+pub mod function;
 pub mod functions;
 pub mod http;
 pub mod idempotency;
 pub mod lambda;
+pub mod needs;
 pub mod notifications;
 pub mod outbox;
 pub mod payments;

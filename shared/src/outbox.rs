@@ -39,14 +39,14 @@ pub async fn enqueue_notification(
 /// Where each topic goes on SQS.
 #[derive(Clone)]
 pub struct Publisher {
-    sqs: aws_sdk_sqs::Client,
+    sqs: Option<aws_sdk_sqs::Client>,
     notifications_url: Option<String>,
     calendar_url: Option<String>,
 }
 
 impl Publisher {
     pub fn new(
-        sqs: aws_sdk_sqs::Client,
+        sqs: Option<aws_sdk_sqs::Client>,
         notifications_url: Option<String>,
         calendar_url: Option<String>,
     ) -> Self {
@@ -55,6 +55,10 @@ impl Publisher {
             notifications_url,
             calendar_url,
         }
+    }
+
+    pub fn set_client(&mut self, sqs: aws_sdk_sqs::Client) {
+        self.sqs = Some(sqs);
     }
 
     fn queue_for(&self, topic: &str) -> Option<&str> {
@@ -69,8 +73,11 @@ impl Publisher {
         let url = self
             .queue_for(topic)
             .ok_or_else(|| format!("no queue configured for topic {topic}"))?;
-        self.sqs
-            .send_message()
+        let sqs = self
+            .sqs
+            .as_ref()
+            .ok_or_else(|| "this function has no SQS client".to_string())?;
+        sqs.send_message()
             .queue_url(url)
             .message_body(payload.to_string())
             .send()

@@ -101,7 +101,7 @@ impl TestApp {
                     .build(),
             );
             ctx = ctx.with_publisher(shared::outbox::Publisher::new(
-                dead,
+                Some(dead),
                 Some(queue_url.clone()),
                 None,
             ));

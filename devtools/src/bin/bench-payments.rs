@@ -107,8 +107,11 @@ async fn call(
     query: &[(&str, &str)],
     token: &str,
 ) -> anyhow::Result<()> {
-    let status = shared::functions::dispatch_http(ctx, function, request(path, query, token))
+    let function = shared::functions::find(function).context("unknown function")?;
+    let status = function
+        .call_http(ctx, request(path, query, token))
         .await
+        .context("not an HTTP function")?
         .status();
     anyhow::ensure!(status == 200, "handler answered {status}");
     Ok(())

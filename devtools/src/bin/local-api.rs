@@ -7,7 +7,7 @@ use devtools::{demo, pg, razorpay_sim::RazorpaySim};
 use lambda_http::RequestExt;
 use shared::config::Config;
 use shared::context::AppContext;
-use shared::functions::{spec, Trigger, FUNCTIONS};
+use shared::functions::ALL;
 use std::sync::Arc;
 
 /// The JWT secret local-api uses when none is set; the sample events are signed with it.
@@ -27,7 +27,7 @@ async fn build_stack(quiet: bool) -> anyhow::Result<Stack> {
         // Without a region the SDK asks EC2's metadata service, which is not there locally.
         std::env::set_var("AWS_REGION", "ap-south-1");
     }
-    let mut config = Config::from_env();
+    let mut config = Config::from_env(&shared::functions::all_env());
     let mut cluster = None;
     if config.get("DATABASE_URL").is_none() {
         let port: u16 = std::env::var("DEV_PG_PORT")
@@ -82,8 +82,8 @@ async fn build_stack(quiet: bool) -> anyhow::Result<Stack> {
         config = config.with("NOTIFICATIONS_QUEUE_URL", "local:outbox");
     }
     if !quiet {
-        for f in FUNCTIONS {
-            let missing = config.missing(f.env);
+        for f in ALL {
+            let missing = config.missing(&f.required_env());
             if !missing.is_empty() {
                 tracing::warn!(function = f.name, missing = ?missing, "function lacks configuration; its routes answer 503");
             }
@@ -127,8 +127,11 @@ async fn serve() -> anyhow::Result<()> {
         "  curl -s -X POST http://{addr}/admin/refunds -H \"Authorization: Bearer $ADMIN_TOKEN\" \\\n    -d '{{\"enrollmentId\":\"{}\",\"reason\":\"Family is relocating abroad\",\"dryRun\":true}}'",
         demo::ENROLLMENT_PRORATED
     );
+    // Ctrl-C and `kill` (SIGTERM) both stop the embedded PostgreSQL before exiting.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
         _ = server => {}
     }
     if let Some(c) = &stack.cluster {
@@ -138,23 +141,27 @@ async fn serve() -> anyhow::Result<()> {
 }
 
 async fn invoke(function: &str, event_file: Option<String>) -> anyhow::Result<bool> {
-    let spec = spec(function).with_context(|| format!("unknown function {function}"))?;
+    let spec = shared::functions::find(function)
+        .with_context(|| format!("unknown function {function}"))?;
     let path = event_file.unwrap_or_else(|| format!("events/{function}.json"));
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("cannot read event file {path}"))?;
     let stack = build_stack(true).await?;
-    let missing = stack.ctx.config.missing(spec.env);
+    let missing = stack.ctx.config.missing(&spec.required_env());
     if !missing.is_empty() {
         bail!(
             "{function} is not configured: missing {}",
             missing.join(", ")
         );
     }
-    let (output, ok) = if spec.trigger == Trigger::Http {
+    let (output, ok) = if spec.is_http() {
         let req = lambda_http::request::from_str(&text)
             .with_context(|| format!("{path} is not an API Gateway event"))?
             .with_lambda_context(lambda_runtime::Context::default());
-        let resp = shared::functions::dispatch_http(&stack.ctx, function, req).await;
+        let resp = spec
+            .call_http(&stack.ctx, req)
+            .await
+            .context("not an HTTP function")?;
         let status = resp.status().as_u16();
         let body = match resp.body() {
             lambda_http::Body::Text(t) => t.clone(),
@@ -178,10 +185,7 @@ async fn invoke(function: &str, event_file: Option<String>) -> anyhow::Result<bo
     } else {
         let event: serde_json::Value =
             serde_json::from_str(&text).with_context(|| format!("{path} is not JSON"))?;
-        (
-            shared::functions::invoke_event(&stack.ctx, function, event).await?,
-            true,
-        )
+        (spec.call_event(&stack.ctx, event).await?, true)
     };
     println!("{}", serde_json::to_string_pretty(&output)?);
     Ok(ok)
@@ -189,7 +193,8 @@ async fn invoke(function: &str, event_file: Option<String>) -> anyhow::Result<bo
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    shared::telemetry::init();
+    // Logs on stderr: stdout carries `invoke`'s result alone, so it pipes into jq.
+    shared::telemetry::init_stderr();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         None | Some("serve") => serve().await.map(|_| true),

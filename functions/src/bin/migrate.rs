@@ -1,24 +1,24 @@
-//! Applies `migrations/` to `DATABASE_URL`; running it twice is a no-op. Invoked once per deploy
-//! (as a Lambda when `AWS_LAMBDA_RUNTIME_API` is set) and by `cargo run --bin migrate` locally.
-async fn apply() -> Result<serde_json::Value, lambda_runtime::Error> {
-    let config = shared::config::Config::from_env();
-    let url = config.require("DATABASE_URL")?;
-    let mut client = shared::db::connect(url).await?;
-    let applied = shared::db::migrate(&mut client).await?;
-    tracing::info!(count = applied.len(), "migrations applied");
-    Ok(serde_json::json!({ "applied": applied }))
-}
+//! Applies `migrations/` to `MIGRATION_DATABASE_URL` (else `DATABASE_URL`); running it twice is
+//! a no-op. Invoked once per deploy (as a Lambda when `AWS_LAMBDA_RUNTIME_API` is set) and by
+//! `cargo run --bin migrate` locally.
+use shared::config::Config;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
+    let config = Config::from_env(&shared::db::MIGRATE.all_env());
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        let config: &'static Config = Box::leak(Box::new(config));
         return lambda_runtime::run(lambda_runtime::service_fn(
-            |_: lambda_runtime::LambdaEvent<serde_json::Value>| apply(),
+            move |_: lambda_runtime::LambdaEvent<serde_json::Value>| async move {
+                shared::db::run_migrate(config)
+                    .await
+                    .map_err(|e| lambda_runtime::Error::from(format!("{e:#}")))
+            },
         ))
         .await;
     }
-    let result = apply().await?;
+    let result = shared::db::run_migrate(&config).await?;
     println!("{result}");
     Ok(())
 }

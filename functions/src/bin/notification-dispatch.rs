@@ -1,5 +1,5 @@
-//! SQS notifications queue: sends each message on the channels the recipient allows
-#[tokio::main]
+//! SQS consumer of the notifications queue.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::lambda::run_event(shared::notifications::dispatch::FUNCTION).await
+    shared::lambda::run(&shared::notifications::DISPATCH).await
 }

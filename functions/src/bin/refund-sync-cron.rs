@@ -1,5 +1,5 @@
-//! EventBridge, every 15 minutes: settles refunds whose answer or webhook never came.
-#[tokio::main]
+//! Every 15 minutes: settles refunds whose answer or webhook never came.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::lambda::run_event(shared::refunds::sync::FUNCTION).await
+    shared::lambda::run(&shared::refunds::SYNC).await
 }

@@ -108,7 +108,7 @@ async fn export_csv(
         .get("EXPORTS_BUCKET")
         .ok_or_else(|| ApiError::missing_config(&["EXPORTS_BUCKET"]))?;
     let key = format!("exports/payments/{}/{name}", uuid::Uuid::new_v4());
-    let s3 = ctx.s3();
+    let s3 = ctx.s3()?;
     s3.put_object()
         .bucket(bucket)
         .key(&key)

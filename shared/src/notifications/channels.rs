@@ -4,6 +4,13 @@ use super::templates::Rendered;
 use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 
+/// The providers this execution environment has.
+#[derive(Default)]
+pub struct Channels {
+    pub email: Option<Email>,
+    pub whatsapp: Option<WhatsApp>,
+}
+
 pub struct Email {
     ses: aws_sdk_sesv2::Client,
     from: String,

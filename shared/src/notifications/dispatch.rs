@@ -2,7 +2,7 @@
 //! the preference rules, and sends on each allowed channel. Every decision is a row in
 //! `communication_logs`, unique per (message, channel): a redelivered message finds its sent
 //! channels done and sends only what failed. Failed messages alone go back to SQS.
-use super::channels::{Email, WhatsApp};
+use super::channels::Channels;
 use super::rules::{decide, Category, Channel, Decision, Preferences, Reach};
 use super::templates::{render, Rendered};
 use crate::context::AppContext;
@@ -23,13 +23,6 @@ pub struct Message {
     pub recipient: Value,
     #[serde(default)]
     pub data: Value,
-}
-
-/// The providers this execution environment has.
-#[derive(Default)]
-pub struct Channels {
-    pub email: Option<Email>,
-    pub whatsapp: Option<WhatsApp>,
 }
 
 struct Recipient {

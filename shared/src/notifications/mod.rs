@@ -6,3 +6,55 @@ pub mod preferences;
 pub mod relay;
 pub mod rules;
 pub mod templates;
+
+/// `preferences`: `GET`/`PUT /parent/notification-preferences`.
+pub static PREFERENCES: crate::function::Function = crate::function::Function {
+    name: preferences::FUNCTION,
+    trigger: crate::function::Trigger::Http {
+        routes: &[
+            crate::function::Route {
+                method: "GET",
+                path: "/parent/notification-preferences",
+            },
+            crate::function::Route {
+                method: "PUT",
+                path: "/parent/notification-preferences",
+            },
+        ],
+        handler: |ctx, req| Box::pin(preferences::handle(ctx, req)),
+    },
+    needs: &[&crate::needs::DATABASE, &crate::needs::JWT],
+};
+
+/// `outbox-relay`: every minute, publishes outbox rows not yet on SQS.
+pub static RELAY: crate::function::Function = crate::function::Function {
+    name: relay::FUNCTION,
+    trigger: crate::function::Trigger::Schedule {
+        expression: "rate(1 minute)",
+        input: r#"{"source":"outbox-relay"}"#,
+        handler: |ctx, _event| {
+            Box::pin(async move { crate::function::to_json(relay::run_once(ctx).await) })
+        },
+    },
+    needs: &[&crate::needs::DATABASE, &crate::needs::NOTIFICATIONS_QUEUE],
+};
+
+/// `notification-dispatch`: the SQS consumer of the notifications queue.
+pub static DISPATCH: crate::function::Function = crate::function::Function {
+    name: dispatch::FUNCTION,
+    trigger: crate::function::Trigger::Queue {
+        queue: "NotificationsQueue",
+        handler: |ctx, event| {
+            Box::pin(async move {
+                let event: aws_lambda_events::sqs::SqsEvent = serde_json::from_value(event)?;
+                crate::function::to_json(Ok(dispatch::handle_batch(ctx, event).await))
+            })
+        },
+    },
+    needs: &[
+        &crate::needs::DATABASE,
+        &crate::needs::EMAIL,
+        &crate::needs::WHATSAPP,
+        &crate::needs::ADMIN_ALERT_EMAIL,
+    ],
+};

@@ -2,3 +2,16 @@
 //! link (`GET /payments/retry?token=`).
 pub mod failure;
 pub mod retry;
+
+/// `payment-retry`: `GET /payments/retry?token=` (public).
+pub static RETRY: crate::function::Function = crate::function::Function {
+    name: retry::FUNCTION,
+    trigger: crate::function::Trigger::Http {
+        routes: &[crate::function::Route {
+            method: "GET",
+            path: "/payments/retry",
+        }],
+        handler: |ctx, req| Box::pin(retry::handle(ctx, req)),
+    },
+    needs: &[&crate::needs::DATABASE, &crate::needs::RAZORPAY_KEY_ID],
+};

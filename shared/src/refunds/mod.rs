@@ -140,3 +140,40 @@ pub(crate) async fn accept_effects(
     tracing::info!(termination_id = %t.id, enrollment_id = %t.enrollment_id, cancelled, "enrollment terminated");
     Ok(())
 }
+
+/// `refund-initiate`: `POST /admin/refunds`.
+pub static INITIATE: crate::function::Function = crate::function::Function {
+    name: handler::FUNCTION,
+    trigger: crate::function::Trigger::Http {
+        routes: &[crate::function::Route {
+            method: "POST",
+            path: "/admin/refunds",
+        }],
+        handler: |ctx, req| Box::pin(handler::handle(ctx, req)),
+    },
+    needs: &[
+        &crate::needs::DATABASE,
+        &crate::needs::JWT,
+        &crate::needs::RAZORPAY,
+        &crate::needs::NOTIFICATIONS_QUEUE,
+        &crate::needs::REFUND_SETTINGS,
+    ],
+};
+
+/// `refund-sync-cron`: every 15 minutes, settles refunds whose answer never came.
+pub static SYNC: crate::function::Function = crate::function::Function {
+    name: sync::FUNCTION,
+    trigger: crate::function::Trigger::Schedule {
+        expression: "rate(15 minutes)",
+        input: r#"{"source":"refund-sync-cron"}"#,
+        handler: |ctx, _event| {
+            Box::pin(async move { crate::function::to_json(sync::run_once(ctx).await) })
+        },
+    },
+    needs: &[
+        &crate::needs::DATABASE,
+        &crate::needs::RAZORPAY,
+        &crate::needs::NOTIFICATIONS_QUEUE,
+        &crate::needs::REFUND_SETTINGS,
+    ],
+};

@@ -2,3 +2,22 @@
 //! recorded once per event id in the same transaction as their effect, applied forward only.
 pub mod handler;
 pub mod signature;
+
+/// `payment-webhook`: `POST /webhooks/razorpay`.
+pub static PAYMENT_WEBHOOK: crate::function::Function = crate::function::Function {
+    name: handler::FUNCTION,
+    trigger: crate::function::Trigger::Http {
+        routes: &[crate::function::Route {
+            method: "POST",
+            path: "/webhooks/razorpay",
+        }],
+        handler: |ctx, req| Box::pin(handler::handle(ctx, req)),
+    },
+    needs: &[
+        &crate::needs::DATABASE,
+        &crate::needs::RAZORPAY_WEBHOOK,
+        &crate::needs::SITE_URL,
+        &crate::needs::NOTIFICATIONS_QUEUE,
+        &crate::needs::RAZORPAY_OPTIONAL,
+    ],
+};

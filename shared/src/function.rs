@@ -1,0 +1,111 @@
+//! What a function is: its name, its trigger (routes, schedule, queue) with the handler that
+//! serves it, and what it needs. Each capability module declares its own functions next to the
+//! code they run; `functions::ALL` lists them for local-api, the tests and the template check.
+//! A Lambda binary hands its own definition to `lambda::run`, so it links only its handler.
+use crate::context::AppContext;
+use crate::needs::Need;
+use futures::future::BoxFuture;
+use lambda_http::{Body, Request, Response};
+use serde_json::Value;
+
+/// An HTTP handler: the API Gateway request in, the response out (never an error: the handler
+/// maps every failure to the error contract itself).
+pub type HttpHandler = for<'a> fn(&'a AppContext, Request) -> BoxFuture<'a, Response<Body>>;
+/// A cron, queue or manual handler: the event as JSON in, the result as JSON out.
+pub type EventHandler = for<'a> fn(&'a AppContext, Value) -> BoxFuture<'a, anyhow::Result<Value>>;
+
+/// One HTTP route in API Gateway syntax (`/admin/refunds/{terminationId}/retry`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+}
+
+#[derive(Clone, Copy)]
+pub enum Trigger {
+    /// API Gateway HTTP API routes.
+    Http {
+        routes: &'static [Route],
+        handler: HttpHandler,
+    },
+    /// An EventBridge schedule (`rate(…)` or `cron(…)`); `input` is the JSON the rule sends.
+    Schedule {
+        expression: &'static str,
+        input: &'static str,
+        handler: EventHandler,
+    },
+    /// An SQS queue, by its logical id in template.yaml.
+    Queue {
+        queue: &'static str,
+        handler: EventHandler,
+    },
+    /// Invoked by hand or once per deploy.
+    Manual { handler: EventHandler },
+}
+
+pub struct Function {
+    pub name: &'static str,
+    pub trigger: Trigger,
+    pub needs: &'static [&'static Need],
+}
+
+impl Function {
+    pub fn is_http(&self) -> bool {
+        matches!(self.trigger, Trigger::Http { .. })
+    }
+
+    pub fn routes(&self) -> &'static [Route] {
+        match self.trigger {
+            Trigger::Http { routes, .. } => routes,
+            _ => &[],
+        }
+    }
+
+    /// The variables this function cannot start without, derived from what it needs.
+    pub fn required_env(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for need in self.needs {
+            for name in need.env {
+                if !out.contains(name) {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+
+    /// Every variable the function reads: the required ones and those with defaults.
+    pub fn all_env(&self) -> Vec<&'static str> {
+        let mut out = self.required_env();
+        for need in self.needs {
+            for name in need.optional {
+                if !out.contains(name) {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+
+    /// Runs the function once: an HTTP request or an event.
+    pub async fn call_http(&self, ctx: &AppContext, req: Request) -> Option<Response<Body>> {
+        match self.trigger {
+            Trigger::Http { handler, .. } => Some(handler(ctx, req).await),
+            _ => None,
+        }
+    }
+
+    pub async fn call_event(&self, ctx: &AppContext, event: Value) -> anyhow::Result<Value> {
+        match self.trigger {
+            Trigger::Schedule { handler, .. }
+            | Trigger::Queue { handler, .. }
+            | Trigger::Manual { handler } => handler(ctx, event).await,
+            Trigger::Http { .. } => anyhow::bail!("{} is an HTTP function", self.name),
+        }
+    }
+}
+
+/// A handler's typed result as the JSON the runtime returns.
+pub fn to_json<T: serde::Serialize>(result: anyhow::Result<T>) -> anyhow::Result<Value> {
+    Ok(serde_json::to_value(result?)?)
+}

@@ -1,0 +1,151 @@
+//! What a function can need, and the one place that says which environment variables each need
+//! reads and which client it builds at cold start. A function lists its needs; its required
+//! variables, the template check and the clients built for it all follow from that list.
+//!
+//! Each need's builder is a function pointer: a binary links the builders (and so the SDK
+//! crates) of the needs its own definition names, and no others.
+use crate::context::ContextBuilder;
+
+pub struct Need {
+    pub name: &'static str,
+    /// Variables without which the function does not start.
+    pub env: &'static [&'static str],
+    /// Variables read when set (each has a default or turns a feature on).
+    pub optional: &'static [&'static str],
+    /// Builds what this need gives the context (a client), at cold start.
+    pub build: Option<fn(&mut ContextBuilder) -> anyhow::Result<()>>,
+    /// Its client talks to AWS (the shared SDK configuration is loaded once for all of them).
+    pub aws: bool,
+}
+
+/// PostgreSQL through `DATABASE_URL` (a transaction-mode pooler in production).
+pub static DATABASE: Need = Need {
+    name: "database",
+    env: &["DATABASE_URL"],
+    optional: &["DB_POOL_SIZE"],
+    build: None,
+    aws: false,
+};
+
+/// Supabase JWTs on the request.
+pub static JWT: Need = Need {
+    name: "jwt",
+    env: &["SUPABASE_JWT_SECRET"],
+    optional: &["SUPABASE_JWT_ISSUER"],
+    build: Some(ContextBuilder::jwt),
+    aws: false,
+};
+
+/// The Razorpay API with the key id and secret.
+pub static RAZORPAY: Need = Need {
+    name: "razorpay",
+    env: &["RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET"],
+    optional: &["RAZORPAY_API_BASE", "RAZORPAY_TIMEOUT_MS"],
+    build: Some(ContextBuilder::razorpay),
+    aws: false,
+};
+
+/// The Razorpay API when configured (order look-ups that have a fallback).
+pub static RAZORPAY_OPTIONAL: Need = Need {
+    name: "razorpay (optional)",
+    env: &[],
+    optional: &[
+        "RAZORPAY_KEY_ID",
+        "RAZORPAY_KEY_SECRET",
+        "RAZORPAY_API_BASE",
+        "RAZORPAY_TIMEOUT_MS",
+    ],
+    build: Some(ContextBuilder::razorpay),
+    aws: false,
+};
+
+/// Only the public key id (handed to Razorpay Checkout).
+pub static RAZORPAY_KEY_ID: Need = Need {
+    name: "razorpay key id",
+    env: &["RAZORPAY_KEY_ID"],
+    optional: &[],
+    build: None,
+    aws: false,
+};
+
+pub static RAZORPAY_WEBHOOK: Need = Need {
+    name: "razorpay webhook secret",
+    env: &["RAZORPAY_WEBHOOK_SECRET"],
+    optional: &[],
+    build: None,
+    aws: false,
+};
+
+pub static SITE_URL: Need = Need {
+    name: "site url",
+    env: &["SITE_URL"],
+    optional: &[],
+    build: None,
+    aws: false,
+};
+
+/// Publishing outbox rows to the notifications queue (SQS).
+pub static NOTIFICATIONS_QUEUE: Need = Need {
+    name: "notifications queue",
+    env: &["NOTIFICATIONS_QUEUE_URL"],
+    optional: &["CALENDAR_QUEUE_URL"],
+    build: Some(ContextBuilder::sqs),
+    aws: true,
+};
+
+/// Email through Amazon SES v2.
+pub static EMAIL: Need = Need {
+    name: "email (SES)",
+    env: &["EMAIL_FROM"],
+    optional: &[],
+    build: Some(ContextBuilder::ses),
+    aws: true,
+};
+
+/// WhatsApp Business Cloud API, when configured.
+pub static WHATSAPP: Need = Need {
+    name: "whatsapp",
+    env: &[],
+    optional: &[
+        "WHATSAPP_API_BASE",
+        "WHATSAPP_PHONE_NUMBER_ID",
+        "WHATSAPP_TOKEN",
+    ],
+    build: Some(ContextBuilder::whatsapp),
+    aws: false,
+};
+
+pub static ADMIN_ALERT_EMAIL: Need = Need {
+    name: "admin alert email",
+    env: &["ADMIN_ALERT_EMAIL"],
+    optional: &[],
+    build: None,
+    aws: false,
+};
+
+/// Large exports parked in S3 behind a presigned link.
+pub static EXPORTS: Need = Need {
+    name: "exports (S3)",
+    env: &[],
+    optional: &["EXPORTS_BUCKET", "EXPORT_INLINE_MAX_BYTES"],
+    build: Some(ContextBuilder::s3),
+    aws: true,
+};
+
+/// The refund calculator's coach share and the sync job's tuning.
+pub static REFUND_SETTINGS: Need = Need {
+    name: "refund settings",
+    env: &[],
+    optional: &["COACH_COST_PERCENT", "REFUND_SYNC_MIN_AGE_SECONDS"],
+    build: None,
+    aws: false,
+};
+
+/// A direct connection for schema changes (a transaction pooler cannot run them all).
+pub static MIGRATION_DATABASE: Need = Need {
+    name: "migration database",
+    env: &[],
+    optional: &["MIGRATION_DATABASE_URL"],
+    build: None,
+    aws: false,
+};
