@@ -133,26 +133,6 @@ pub async fn connect(database_url: &str) -> anyhow::Result<tokio_postgres::Clien
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_migration_file_is_listed_in_order() -> std::io::Result<()> {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
-        let mut files: Vec<String> = std::fs::read_dir(dir)?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".sql"))
-            .collect();
-        files.sort();
-        let listed: Vec<String> = super::MIGRATIONS
-            .iter()
-            .map(|(n, _)| n.to_string())
-            .collect();
-        assert_eq!(files, listed);
-        Ok(())
-    }
-}
-
 /// `migrate`: applies `migrations/`; invoked once per deploy. Its binary connects directly
 /// (`MIGRATION_DATABASE_URL`, else `DATABASE_URL`) without building a pool.
 pub static MIGRATE: crate::function::Function = crate::function::Function {
@@ -173,4 +153,24 @@ pub async fn run_migrate(config: &crate::config::Config) -> anyhow::Result<serde
     let applied = migrate(&mut client).await?;
     tracing::info!(count = applied.len(), "migrations applied");
     Ok(serde_json::json!({ "applied": applied }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_migration_file_is_listed_in_order() -> std::io::Result<()> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let listed: Vec<String> = super::MIGRATIONS
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        assert_eq!(files, listed);
+        Ok(())
+    }
 }
