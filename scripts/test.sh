@@ -10,26 +10,11 @@ log() { printf '\n== %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # ---- install -------------------------------------------------------------------------------
+bash scripts/install-deps.sh test
+hash -r
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
-if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
-  log "installing PostgreSQL from Debian's packages"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib >/dev/null
-fi
 PGBIN=$(pg_bin)
-
 PY=${PYTHON:-python3}
-py_missing=()
-command -v moto_server >/dev/null 2>&1 || py_missing+=("moto[server]")
-command -v cfn-lint >/dev/null 2>&1 || py_missing+=("cfn-lint")
-command -v cargo-lambda >/dev/null 2>&1 || py_missing+=("cargo-lambda")
-if [ ${#py_missing[@]} -gt 0 ]; then
-  log "installing from PyPI: ${py_missing[*]}"
-  "$PY" -m pip install -q "${py_missing[@]}"
-  hash -r
-  command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
-fi
-rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
 
 # ---- start ---------------------------------------------------------------------------------
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }

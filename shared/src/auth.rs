@@ -1,11 +1,11 @@
 //! Supabase JWT auth (DESIGN §2): HS256 with `SUPABASE_JWT_SECRET`, `exp` checked, `aud` =
 //! `authenticated`. Admins carry `app_metadata.role = "admin"`; parents are found by `sub`.
 use crate::http::{header, ApiError};
-use deadpool_postgres::GenericClient;
 use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
 use lambda_http::Request;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 #[derive(Debug, Deserialize)]
@@ -125,13 +125,10 @@ impl JwtVerifier {
         let caller = self.caller(req)?;
         let user_id = Uuid::parse_str(&caller.user_id)
             .map_err(|_| ApiError::Forbidden("this route is for parents only".into()))?;
-        let row = db
-            .query_opt("SELECT id FROM parents WHERE user_id = $1", &[&user_id])
-            .await?;
-        match row {
-            Some(r) => Ok(Parent {
+        match crate::parents::id_for_user(db, user_id).await? {
+            Some(parent_id) => Ok(Parent {
                 user_id: caller.user_id,
-                parent_id: r.get(0),
+                parent_id,
             }),
             None => Err(ApiError::Forbidden("this route is for parents only".into())),
         }

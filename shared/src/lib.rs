@@ -13,6 +13,7 @@ pub mod lambda;
 pub mod needs;
 pub mod notifications;
 pub mod outbox;
+pub mod parents;
 pub mod payments;
 pub mod razorpay;
 pub mod refunds;

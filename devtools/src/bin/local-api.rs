@@ -211,8 +211,20 @@ async fn main() -> std::process::ExitCode {
                 "usage: local-api invoke <function> [--event FILE]"
             )),
         },
+        Some("functions") => {
+            // What each function needs, as JSON (scripts/check-deploy.sh reads it).
+            let list: serde_json::Map<String, serde_json::Value> = ALL
+                .iter()
+                .map(|f| {
+                    let needs: Vec<&str> = f.needs.iter().map(|n| n.name).collect();
+                    (f.name.to_string(), serde_json::json!(needs))
+                })
+                .collect();
+            println!("{}", serde_json::Value::Object(list));
+            Ok(true)
+        }
         Some(other) => Err(anyhow::anyhow!(
-            "unknown command {other}; use serve or invoke"
+            "unknown command {other}; use serve, invoke or functions"
         )),
     };
     match result {

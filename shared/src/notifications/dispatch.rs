@@ -4,12 +4,13 @@
 //! channels done and sends only what failed. Failed messages alone go back to SQS.
 use super::channels::Channels;
 use super::rules::{decide, Category, Channel, Decision, Preferences, Reach};
+use super::store;
 use super::templates::{render, Rendered};
 use crate::context::AppContext;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use deadpool_postgres::GenericClient;
 use serde::Deserialize;
 use serde_json::Value;
+use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 pub const FUNCTION: &str = "notification-dispatch";
@@ -55,32 +56,17 @@ async fn resolve(
         email_only: false,
     };
     if let Some(id) = r["parentId"].as_str().and_then(|s| Uuid::parse_str(s).ok()) {
-        if let Some(row) = db
-            .query_opt(
-                "SELECT email, phone, notification_preferences FROM parents WHERE id = $1",
-                &[&id],
-            )
-            .await?
-        {
+        if let Some(c) = store::parent_contact(db, id).await? {
             out.parent_id = Some(id);
-            out.email = row
-                .get::<_, Option<String>>(0)
-                .filter(|s| !s.is_empty())
-                .or(out.email);
-            out.phone = row
-                .get::<_, Option<String>>(1)
-                .filter(|s| !s.is_empty())
-                .or(out.phone);
-            out.prefs = Preferences::from_stored(row.get::<_, Option<Value>>(2).as_ref());
+            out.email = c.email.filter(|s| !s.is_empty()).or(out.email);
+            out.phone = c.phone.filter(|s| !s.is_empty()).or(out.phone);
+            out.prefs = Preferences::from_stored(c.preferences.as_ref());
         }
     } else if let Some(id) = r["coachId"].as_str().and_then(|s| Uuid::parse_str(s).ok()) {
-        if let Some(row) = db
-            .query_opt("SELECT email, phone FROM coaches WHERE id = $1", &[&id])
-            .await?
-        {
+        if let Some(c) = store::coach_contact(db, id).await? {
             out.coach_id = Some(id);
-            out.email = row.get(0);
-            out.phone = row.get(1);
+            out.email = c.email;
+            out.phone = c.phone;
         }
     } else if r["admin"].as_bool() == Some(true) {
         out.email = ctx.config.get("ADMIN_ALERT_EMAIL").map(str::to_string);
@@ -96,6 +82,17 @@ enum Claim {
     InFlight,
 }
 
+fn log_key<'a>(msg: &'a Message, channel: Channel, to: &Recipient) -> store::LogKey<'a> {
+    store::LogKey {
+        message_id: msg.id,
+        channel: channel.as_str(),
+        template: &msg.template,
+        category: &msg.category,
+        parent_id: to.parent_id,
+        coach_id: to.coach_id,
+    }
+}
+
 async fn claim(
     db: &impl GenericClient,
     msg: &Message,
@@ -103,28 +100,10 @@ async fn claim(
     to: &Recipient,
     address: &str,
 ) -> Result<Claim, tokio_postgres::Error> {
-    let row = db
-        .query_opt(
-            "INSERT INTO communication_logs (message_id, channel, status, template, category, direction, parent_id, coach_id, recipient)
-             VALUES ($1, $2, 'sending', $3, $4, 'outbound', $5, $6, $7)
-             ON CONFLICT (message_id, channel) WHERE message_id IS NOT NULL DO UPDATE
-               SET status = 'sending', error = NULL, updated_at = NOW()
-               WHERE communication_logs.status = 'failed'
-                  OR (communication_logs.status = 'sending' AND communication_logs.updated_at < NOW() - INTERVAL '5 minutes')
-             RETURNING id",
-            &[&msg.id, &channel.as_str(), &msg.template, &msg.category, &to.parent_id, &to.coach_id, &address],
-        )
-        .await?;
-    if row.is_some() {
+    if store::claim_send(db, &log_key(msg, channel, to), address).await? {
         return Ok(Claim::Mine);
     }
-    let status: Option<String> = db
-        .query_opt(
-            "SELECT status FROM communication_logs WHERE message_id = $1 AND channel = $2",
-            &[&msg.id, &channel.as_str()],
-        )
-        .await?
-        .map(|r| r.get(0));
+    let status = store::log_status(db, msg.id, channel.as_str()).await?;
     Ok(match status.as_deref() {
         Some("sending") => Claim::InFlight,
         _ => Claim::Done,
@@ -138,13 +117,7 @@ async fn record_skip(
     to: &Recipient,
     rule: &str,
 ) -> Result<(), tokio_postgres::Error> {
-    db.execute(
-        "INSERT INTO communication_logs (message_id, channel, status, rule, template, category, direction, parent_id, coach_id)
-         VALUES ($1, $2, 'skipped', $3, $4, $5, 'outbound', $6, $7)
-         ON CONFLICT (message_id, channel) WHERE message_id IS NOT NULL DO NOTHING",
-        &[&msg.id, &channel.as_str(), &rule, &msg.template, &msg.category, &to.parent_id, &to.coach_id],
-    )
-    .await?;
+    store::insert_skip(db, &log_key(msg, channel, to), rule).await?;
     Ok(())
 }
 
@@ -158,12 +131,7 @@ async fn record_result(
         Ok(id) => ("sent", Some(id.as_str()), None),
         Err(e) => ("failed", None, Some(e.as_str())),
     };
-    db.execute(
-        "UPDATE communication_logs SET status = $3, provider_message_id = $4, error = $5, updated_at = NOW()
-         WHERE message_id = $1 AND channel = $2",
-        &[&msg.id, &channel.as_str(), &status, &provider_id, &error],
-    )
-    .await?;
+    store::update_result(db, msg.id, channel.as_str(), status, provider_id, error).await?;
     Ok(())
 }
 
@@ -189,7 +157,7 @@ async fn send(
 /// Handles one message. `Err` means: report it to SQS so it comes back.
 pub async fn dispatch_one(ctx: &AppContext, msg: &Message) -> Result<(), String> {
     let client = ctx.pool.get().await.map_err(|e| e.to_string())?;
-    let db = &client;
+    let db: &tokio_postgres::Client = &client;
     let to = resolve(ctx, db, &msg.recipient)
         .await
         .map_err(|e| e.to_string())?;

@@ -5,6 +5,7 @@ pub mod dispatch;
 pub mod preferences;
 pub mod relay;
 pub mod rules;
+pub mod store;
 pub mod templates;
 
 /// `preferences`: `GET`/`PUT /parent/notification-preferences`.

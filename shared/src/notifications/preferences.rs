@@ -4,6 +4,7 @@
 use super::rules::{parse_patch, Preferences};
 use crate::context::AppContext;
 use crate::http::{json_response, respond, ApiError, MAX_JSON_BODY};
+use crate::parents;
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 
@@ -12,16 +13,10 @@ pub const FUNCTION: &str = "preferences";
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(FUNCTION, req, |req, _rid| async move {
         let client = ctx.pool.get().await?;
-        let parent = ctx.jwt()?.require_parent(&client, &req).await?;
+        let parent = ctx.jwt()?.require_parent(&**client, &req).await?;
         match req.method().as_str() {
             "GET" => {
-                let row = client
-                    .query_one(
-                        "SELECT notification_preferences FROM parents WHERE id = $1",
-                        &[&parent.parent_id],
-                    )
-                    .await?;
-                let stored: Option<Value> = row.get(0);
+                let stored = parents::preferences(&**client, parent.parent_id).await?;
                 Ok(json_response(
                     200,
                     &Preferences::from_stored(stored.as_ref()).to_json(),
@@ -31,25 +26,12 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
                 let body = Value::Object(crate::http::json_object(&req, MAX_JSON_BODY)?);
                 let patch = parse_patch(&body)
                     .map_err(|(field, problem)| ApiError::invalid_field(&field, problem))?;
-                // Defaults, then what was stored (cleaned), then the patch: always a full object.
-                let row = client
-                    .query_one(
-                        "SELECT notification_preferences FROM parents WHERE id = $1 FOR UPDATE",
-                        &[&parent.parent_id],
-                    )
-                    .await?;
-                let stored: Option<Value> = row.get(0);
-                let mut merged = Preferences::from_stored(stored.as_ref()).to_json();
-                if let Value::Object(m) = &mut merged {
-                    m.extend(patch);
-                }
-                let full = Preferences::from_stored(Some(&merged)).to_json();
-                client
-                    .execute(
-                        "UPDATE parents SET notification_preferences = $2 WHERE id = $1",
-                        &[&parent.parent_id, &full],
-                    )
-                    .await?;
+                // One statement merges the patch over what is stored (no lost update); the
+                // answer is always the full object, defaults filled in.
+                let stored =
+                    parents::merge_preferences(&**client, parent.parent_id, &Value::Object(patch))
+                        .await?;
+                let full = Preferences::from_stored(stored.as_ref()).to_json();
                 tracing::info!(parent_id = %parent.parent_id, "notification preferences updated");
                 Ok(json_response(200, &full))
             }

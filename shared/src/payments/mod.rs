@@ -2,6 +2,7 @@
 //! link (`GET /payments/retry?token=`).
 pub mod failure;
 pub mod retry;
+pub mod store;
 
 /// `payment-retry`: `GET /payments/retry?token=` (public).
 pub static RETRY: crate::function::Function = crate::function::Function {

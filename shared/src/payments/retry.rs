@@ -4,7 +4,6 @@
 use crate::context::AppContext;
 use crate::http::{json_response, query_param, respond, ApiError};
 use base64::Engine;
-use deadpool_postgres::GenericClient;
 use lambda_http::{Body, Request, Response};
 use rand::RngCore;
 use serde_json::json;
@@ -35,46 +34,24 @@ pub fn looks_like_token(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Stores a token for an order's failure; returns the link value.
-pub async fn insert_token(
-    db: &impl GenericClient,
+/// Stores a new token for an order's failure; returns the link value (only its hash is kept).
+pub async fn issue_token(
+    db: &impl tokio_postgres::GenericClient,
     order_id: &str,
     failed_payment_id: Uuid,
     parent_email: Option<&str>,
 ) -> Result<String, tokio_postgres::Error> {
     let (token, hash) = new_token();
-    db.execute(
-        "INSERT INTO payment_retry_tokens (order_id, token_hash, failed_payment_id, expires_at, parent_email)
-         VALUES ($1, $2, $3, NOW() + make_interval(hours => $4), $5)",
-        &[&order_id, &hash, &failed_payment_id, &(VALID_HOURS as i32), &parent_email],
+    super::store::insert_token(
+        db,
+        order_id,
+        &hash,
+        failed_payment_id,
+        VALID_HOURS as i32,
+        parent_email,
     )
     .await?;
     Ok(token)
-}
-
-pub async fn has_live_token(
-    db: &impl GenericClient,
-    order_id: &str,
-) -> Result<bool, tokio_postgres::Error> {
-    Ok(db
-        .query_opt(
-            "SELECT 1 FROM payment_retry_tokens WHERE order_id = $1 AND used_at IS NULL AND expires_at > NOW() LIMIT 1",
-            &[&order_id],
-        )
-        .await?
-        .is_some())
-}
-
-/// The order is paid: its tokens are spent.
-pub async fn spend_tokens(
-    db: &impl GenericClient,
-    order_id: &str,
-) -> Result<u64, tokio_postgres::Error> {
-    db.execute(
-        "UPDATE payment_retry_tokens SET used_at = NOW() WHERE order_id = $1 AND used_at IS NULL",
-        &[&order_id],
-    )
-    .await
 }
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
@@ -88,44 +65,34 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
             .get("RAZORPAY_KEY_ID")
             .ok_or_else(|| ApiError::missing_config(&["RAZORPAY_KEY_ID"]))?;
         let client = ctx.pool.get().await?;
-        let row = client
-            .query_opt(
-                "SELECT t.order_id, t.used_at IS NOT NULL OR f.converted_at IS NOT NULL AS used,
-                        t.expires_at <= NOW() AS expired, f.amount, f.currency,
-                        f.parent_name, f.parent_email, f.parent_phone
-                 FROM payment_retry_tokens t JOIN failed_payments f ON f.id = t.failed_payment_id
-                 WHERE t.token_hash = $1",
-                &[&hash_token(&token)],
-            )
-            .await?;
-        let Some(row) = row else {
+        let link = super::store::retry_link(&**client, &hash_token(&token)).await?;
+        let Some(link) = link else {
             return Err(ApiError::NotFound("this payment link is not valid".into()));
         };
-        if row.get::<_, bool>("used") {
+        if link.used {
             return Err(ApiError::Gone {
                 code: "used",
                 message: "this payment link was already used: the payment went through".into(),
             });
         }
-        if row.get::<_, bool>("expired") {
+        if link.expired {
             return Err(ApiError::Gone {
                 code: "expired",
                 message: "this payment link has expired; please ask us for a new one".into(),
             });
         }
-        let amount: Option<i64> = row.get("amount");
         Ok(json_response(
             200,
             &json!({
                 "order": {
-                    "id": row.get::<_, String>("order_id"),
-                    "amount": amount.unwrap_or(0),
-                    "currency": row.get::<_, String>("currency"),
+                    "id": link.order_id,
+                    "amount": link.amount.unwrap_or(0),
+                    "currency": link.currency,
                 },
                 "prefill": {
-                    "name": row.get::<_, Option<String>>("parent_name"),
-                    "email": row.get::<_, Option<String>>("parent_email"),
-                    "contact": row.get::<_, Option<String>>("parent_phone"),
+                    "name": link.parent_name,
+                    "email": link.parent_email,
+                    "contact": link.parent_phone,
                 },
                 "keyId": key_id,
             }),

@@ -1,13 +1,13 @@
 //! `POST /webhooks/razorpay`. Razorpay delivers at least once, in any order, and disables the
 //! endpoint after a day of failures: every answer is fast, and a repeat is a harmless 200.
-use super::signature;
+use super::{signature, store};
 use crate::context::AppContext;
 use crate::http::{body_bytes, header, json_response, respond, ApiError};
 use crate::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
-use crate::payments::{failure, retry};
+use crate::payments::{failure, retry, store as payment_store};
 use crate::razorpay::{note_str, notes_map};
 use crate::refunds::{apply_gateway_refund, store as refund_store};
-use deadpool_postgres::GenericClient;
+use deadpool_postgres::{GenericClient, Transaction};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -115,19 +115,6 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     .await
 }
 
-async fn already_recorded(
-    db: &impl GenericClient,
-    event_id: &str,
-) -> Result<bool, tokio_postgres::Error> {
-    Ok(db
-        .query_opt(
-            "SELECT 1 FROM webhook_events WHERE provider = $1 AND event_id = $2",
-            &[&PROVIDER, &event_id],
-        )
-        .await?
-        .is_some())
-}
-
 async fn process(
     ctx: &AppContext,
     event_id: &str,
@@ -138,7 +125,7 @@ async fn process(
     // payment itself lacks the parent's contact or the child's name.
     let order_notes = if event.event == "payment.failed" {
         let client = ctx.pool.get().await?;
-        if already_recorded(&client, event_id).await? {
+        if store::event_recorded(&**client, PROVIDER, event_id).await? {
             return Ok("duplicate");
         }
         drop(client);
@@ -152,29 +139,18 @@ async fn process(
 
     let mut client = ctx.pool.get().await?;
     let tx = client.transaction().await?;
-    let inserted = tx
-        .query_opt(
-            "INSERT INTO webhook_events (provider, event_id, event_type, raw_payload) VALUES ($1, $2, $3, $4)
-             ON CONFLICT ON CONSTRAINT uq_webhook_events_provider_event DO NOTHING RETURNING id",
-            &[&PROVIDER, &event_id, &event.event, &raw],
-        )
-        .await?;
-    let Some(row) = inserted else {
+    let inserted = store::insert_event(&*tx, PROVIDER, event_id, &event.event, raw).await?;
+    let Some(row_id) = inserted else {
         tx.commit().await?;
         return Ok("duplicate");
     };
-    let row_id: Uuid = row.get(0);
     let (outcome, note, outbox) = match event.event.as_str() {
         "refund.created" | "refund.processed" | "refund.failed" => on_refund(&tx, event).await?,
         "payment.failed" => on_payment_failed(ctx, &tx, event, &order_notes).await?,
         "payment.captured" | "order.paid" => on_payment_captured(&tx, event).await?,
         _ => ("ignored", None, Vec::new()),
     };
-    tx.execute(
-        "UPDATE webhook_events SET processed_at = NOW(), error = $2 WHERE id = $1",
-        &[&row_id, &note],
-    )
-    .await?;
+    store::mark_event_processed(&*tx, row_id, note.as_deref()).await?;
     tx.commit().await?;
     ctx.publisher()
         .publish_within(&ctx.pool, &outbox, std::time::Duration::from_millis(1500))
@@ -255,7 +231,7 @@ async fn order_notes_if_needed(ctx: &AppContext, p: &PaymentEntity) -> Map<Strin
 
 async fn on_payment_failed(
     ctx: &AppContext,
-    tx: &impl GenericClient,
+    tx: &Transaction<'_>,
     event: &Event,
     order_notes: &Map<String, Value>,
 ) -> Result<Effect, ApiError> {
@@ -284,47 +260,34 @@ async fn on_payment_failed(
     let child_name = pick("childName", None);
 
     // Failures on one order are decided one at a time: at most one live link per order.
-    tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&order_id])
-        .await?;
-    let converted = tx
-        .query_opt(
-            "SELECT 1 FROM payments WHERE razorpay_order_id = $1 AND status = 'captured'
-             UNION ALL SELECT 1 FROM failed_payments WHERE razorpay_order_id = $1 AND converted_at IS NOT NULL
-             LIMIT 1",
-            &[&order_id],
-        )
-        .await?
-        .is_some();
-    let inserted = tx
-        .query_opt(
-            "INSERT INTO failed_payments (razorpay_payment_id, razorpay_order_id, error_code, error_description,
-               error_reason, parent_email, parent_phone, parent_name, child_name, amount, currency, converted_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, 'INR'), CASE WHEN $12 THEN NOW() END)
-             ON CONFLICT ON CONSTRAINT uq_failed_payments_payment DO NOTHING RETURNING id",
-            &[
-                &p.id,
-                &order_id,
-                &present(&p.error_code),
-                &present(&p.error_description),
-                &present(&p.error_reason),
-                &email,
-                &phone,
-                &parent_name,
-                &child_name,
-                &p.amount.map(|a| a.max(0)),
-                &present(&p.currency),
-                &converted,
-            ],
-        )
-        .await?;
-    let Some(row) = inserted else {
+    let db: &tokio_postgres::Transaction<'_> = tx;
+    store::lock_order(db, order_id).await?;
+    let converted = store::order_paid(db, order_id).await?;
+    let inserted = store::insert_failed_payment(
+        db,
+        &store::NewFailedPayment {
+            payment_id: &p.id,
+            order_id,
+            error_code: present(&p.error_code),
+            error_description: present(&p.error_description),
+            error_reason: present(&p.error_reason),
+            email: email.as_deref(),
+            phone: phone.as_deref(),
+            parent_name: parent_name.as_deref(),
+            child_name: child_name.as_deref(),
+            amount: p.amount.map(|a| a.max(0)),
+            currency: present(&p.currency),
+            converted,
+        },
+    )
+    .await?;
+    let Some(failed_id) = inserted else {
         return Ok((
             "duplicate_payment",
             Some("this payment's failure is already recorded".into()),
             Vec::new(),
         ));
     };
-    let failed_id: Uuid = row.get(0);
     if converted {
         return Ok(("recorded_already_paid", None, Vec::new()));
     }
@@ -335,29 +298,17 @@ async fn on_payment_failed(
             Vec::new(),
         ));
     }
-    if retry::has_live_token(tx, order_id).await? {
-        tx.execute(
-            "UPDATE failed_payments SET retry_count = retry_count + 1 WHERE id = $1",
-            &[&failed_id],
-        )
-        .await?;
+    if payment_store::has_live_token(db, order_id).await? {
+        store::count_retry(db, failed_id).await?;
         return Ok(("recorded_link_already_sent", None, Vec::new()));
     }
-    let token = retry::insert_token(tx, order_id, failed_id, email.as_deref()).await?;
+    let token = retry::issue_token(db, order_id, failed_id, email.as_deref()).await?;
     let site = ctx
         .config
         .get("SITE_URL")
         .unwrap_or("")
         .trim_end_matches('/');
-    let parent_id: Option<Uuid> = tx
-        .query_opt(
-            "SELECT parent_id FROM payments WHERE razorpay_order_id = $1 AND parent_id IS NOT NULL
-             UNION ALL SELECT id FROM parents WHERE $2::TEXT IS NOT NULL AND lower(email) = lower($2)
-             LIMIT 1",
-            &[&order_id, &email],
-        )
-        .await?
-        .map(|r| r.get(0));
+    let parent_id = store::parent_for_order(db, order_id, email.as_deref()).await?;
     let id = enqueue_notification(
         tx,
         "payment_failed",
@@ -374,15 +325,12 @@ async fn on_payment_failed(
         }),
     )
     .await?;
-    tx.execute(
-        "UPDATE failed_payments SET notified = TRUE WHERE id = $1",
-        &[&failed_id],
-    )
-    .await?;
+    store::mark_notified(db, failed_id).await?;
     Ok(("recorded_and_notified", None, vec![id]))
 }
 
-async fn on_payment_captured(tx: &impl GenericClient, event: &Event) -> Result<Effect, ApiError> {
+async fn on_payment_captured(tx: &Transaction<'_>, event: &Event) -> Result<Effect, ApiError> {
+    let db: &tokio_postgres::Transaction<'_> = tx;
     let Some(p) = event.payload.payment.as_ref().map(|w| &w.entity) else {
         return Ok((
             "ignored",
@@ -397,39 +345,23 @@ async fn on_payment_captured(tx: &impl GenericClient, event: &Event) -> Result<E
         .created_at
         .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
         .unwrap_or_else(chrono::Utc::now);
-    let updated = tx
-        .execute(
-            "UPDATE payments SET status = 'captured', razorpay_payment_id = COALESCE(razorpay_payment_id, $1),
-               captured_at = COALESCE(captured_at, NOW())
-             WHERE (razorpay_payment_id = $1 OR (razorpay_payment_id IS NULL AND razorpay_order_id = $2))
-               AND status NOT IN ('captured', 'refunded')",
-            &[&p.id, &order_id],
-        )
-        .await?;
-    let known = tx
-        .query_opt(
-            "SELECT 1 FROM payments WHERE razorpay_payment_id = $1",
-            &[&p.id],
-        )
-        .await?
-        .is_some();
+    let updated = store::capture_payment(db, &p.id, order_id.as_deref()).await?;
+    let known = store::payment_known(db, &p.id).await?;
     if !known {
         // A payment we had no row for (created outside this backend): keep a record of the money.
-        tx.execute(
-            "INSERT INTO payments (razorpay_order_id, razorpay_payment_id, amount, currency, status, captured_at)
-             VALUES ($1, $2, $3, COALESCE($4, 'INR'), 'captured', $5)
-             ON CONFLICT (razorpay_payment_id) DO NOTHING",
-            &[&order_id, &p.id, &p.amount.unwrap_or(0).max(0), &present(&p.currency), &captured_at],
+        store::insert_captured_payment(
+            db,
+            order_id.as_deref(),
+            &p.id,
+            p.amount.unwrap_or(0).max(0),
+            present(&p.currency),
+            captured_at,
         )
         .await?;
     }
     if let Some(order_id) = &order_id {
-        tx.execute(
-            "UPDATE failed_payments SET converted_at = NOW() WHERE razorpay_order_id = $1 AND converted_at IS NULL",
-            &[order_id],
-        )
-        .await?;
-        retry::spend_tokens(tx, order_id).await?;
+        store::convert_failures(db, order_id).await?;
+        payment_store::spend_tokens(db, order_id).await?;
     }
     Ok((
         if updated > 0 || !known {

@@ -2,6 +2,7 @@
 //! recorded once per event id in the same transaction as their effect, applied forward only.
 pub mod handler;
 pub mod signature;
+pub mod store;
 
 /// `payment-webhook`: `POST /webhooks/razorpay`.
 pub static PAYMENT_WEBHOOK: crate::function::Function = crate::function::Function {

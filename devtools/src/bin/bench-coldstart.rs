@@ -1,0 +1,236 @@
+//! Cold start and size of every Lambda binary against an empty `lambda_runtime` binary built
+//! with the same profile, in one run. Cold start = process spawn → its first poll of the Lambda
+//! Runtime API (`GET /2018-06-01/runtime/invocation/next`), served here on a local port as the
+//! Lambda service does. With `--strace`, each binary also runs once under strace and the table
+//! says how many certificate-store files it opened and what else it connected to before that
+//! poll (database, AWS credential endpoints) — there should be none.
+//!
+//! cargo build --release -p functions -p devtools --bin empty-lambda
+//! cargo run --release -p devtools --bin bench-coldstart -- [--dir target/release] [--runs 30] [--strace]
+use anyhow::Context;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BASELINE: &str = "empty-lambda";
+
+fn env_for(cmd: &mut Command, runtime: &str, home: &Path) {
+    cmd.env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", home)
+        .env("AWS_LAMBDA_RUNTIME_API", runtime)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
+        .env("AWS_REGION", "ap-south-1")
+        .env("AWS_ACCESS_KEY_ID", "AKIDBENCH")
+        .env("AWS_SECRET_ACCESS_KEY", "bench")
+        .env("AWS_SESSION_TOKEN", "bench")
+        // Port 9 (discard) on loopback: any connection attempt before the first poll shows up
+        // in strace, and none can succeed.
+        .env("DATABASE_URL", "postgres://bench:bench@127.0.0.1:9/bench")
+        .env(
+            "SUPABASE_JWT_SECRET",
+            "bench-secret-0123456789abcdef0123456789",
+        )
+        .env("RAZORPAY_KEY_ID", "rzp_test_bench")
+        .env("RAZORPAY_KEY_SECRET", "bench")
+        .env("RAZORPAY_WEBHOOK_SECRET", "bench")
+        .env("SITE_URL", "https://yestoryd.test")
+        .env(
+            "NOTIFICATIONS_QUEUE_URL",
+            "https://sqs.ap-south-1.amazonaws.com/1/notifications",
+        )
+        .env("EMAIL_FROM", "noreply@yestoryd.test")
+        .env("ADMIN_ALERT_EMAIL", "admin@yestoryd.test")
+        .env("EXPORTS_BUCKET", "bench")
+        .env("WHATSAPP_PHONE_NUMBER_ID", "1")
+        .env("WHATSAPP_TOKEN", "bench")
+        .env("AWS_LAMBDA_LOG_LEVEL", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+}
+
+/// Spawns `cmd` and returns the time until its first request reaches `listener`.
+fn time_to_first_poll(listener: &TcpListener, mut cmd: Command) -> anyhow::Result<Duration> {
+    let start = Instant::now();
+    let mut child: Child = cmd.spawn().context("spawn")?;
+    listener.set_nonblocking(false)?;
+    let deadline = start + Duration::from_secs(10);
+    let result = (|| -> anyhow::Result<Duration> {
+        let (stream, _) = listener.accept()?;
+        let mut line = String::new();
+        BufReader::new(&stream).read_line(&mut line)?;
+        let elapsed = start.elapsed();
+        anyhow::ensure!(
+            line.contains("/runtime/invocation/next"),
+            "first request was {line:?}"
+        );
+        anyhow::ensure!(Instant::now() < deadline, "took over 10 s");
+        Ok(elapsed)
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Whether the binary's bytes carry a crate's source paths (kept for panic locations even
+/// when symbols are stripped): a crate whose code is linked leaves them, one that is not does not.
+fn links(bytes: &[u8], krate: &str) -> bool {
+    let needle = format!("/{krate}-");
+    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+struct Trace {
+    cert_files: usize,
+    other_connects: Vec<String>,
+}
+
+fn trace(bin: &Path, listener: &TcpListener, runtime: &str, home: &Path) -> anyhow::Result<Trace> {
+    let out = std::env::temp_dir().join(format!("coldstart-{}.strace", std::process::id()));
+    let mut cmd = Command::new("strace");
+    cmd.arg("-f")
+        .arg("-e")
+        .arg("trace=openat,open,connect")
+        .arg("-o")
+        .arg(&out)
+        .arg(bin);
+    env_for(&mut cmd, runtime, home);
+    time_to_first_poll(listener, cmd)?;
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let _ = std::fs::remove_file(&out);
+    let port = runtime.rsplit(':').next().unwrap_or_default();
+    let mut cert_files = 0;
+    let mut other_connects = Vec::new();
+    for line in text.lines() {
+        if line.contains("connect(") && line.contains(&format!("htons({port})")) {
+            break; // the first poll: what follows is not the cold start
+        }
+        if line.contains("open") && (line.contains("/etc/ssl") || line.contains("ca-certificates"))
+        {
+            cert_files += 1;
+        }
+        if line.contains("connect(") && line.contains("sin_port") {
+            other_connects.push(
+                line.split("connect(")
+                    .nth(1)
+                    .unwrap_or(line)
+                    .chars()
+                    .take(80)
+                    .collect(),
+            );
+        }
+        if line.contains("open") && line.contains("/.aws/") {
+            other_connects.push("reads ~/.aws".into());
+        }
+    }
+    Ok(Trace {
+        cert_files,
+        other_connects,
+    })
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let dir = PathBuf::from(arg("--dir").unwrap_or_else(|| "target/release".into()));
+    let runs: usize = arg("--runs").and_then(|r| r.parse().ok()).unwrap_or(30);
+    let with_strace = args.iter().any(|a| a == "--strace");
+    let home = std::env::temp_dir().join("coldstart-home");
+    std::fs::create_dir_all(&home)?;
+
+    let mut names: Vec<&str> = vec![BASELINE];
+    names.extend(shared::functions::ALL.iter().map(|f| f.name));
+    for n in &names {
+        anyhow::ensure!(
+            dir.join(n).exists(),
+            "{} is missing: cargo build --release -p functions -p devtools --bin empty-lambda",
+            dir.join(n).display()
+        );
+    }
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let runtime = listener.local_addr()?.to_string();
+
+    // Interleaved rounds, so drift (cache, frequency) hits every binary alike.
+    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    for _ in 0..runs {
+        for (i, n) in names.iter().enumerate() {
+            let mut cmd = Command::new(dir.join(n));
+            env_for(&mut cmd, &runtime, &home);
+            let t = time_to_first_poll(&listener, cmd).with_context(|| n.to_string())?;
+            samples[i].push(t.as_secs_f64() * 1000.0);
+        }
+    }
+    for s in &mut samples {
+        s.sort_by(|a, b| a.total_cmp(b));
+    }
+    let base = percentile(&samples[0], 0.5);
+    println!(
+        "cold start = spawn → first poll of the Runtime API; {runs} runs each, interleaved; dir {}",
+        dir.display()
+    );
+    println!(
+        "| binary | size MB | cold p50 ms | p90 ms | p50 vs empty | S3 SDK | SES SDK | SQS SDK |{}",
+        if with_strace {
+            " cert files | other I/O before poll |"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "|---|---:|---:|---:|---:|---|---|---|{}",
+        if with_strace { "---:|---|" } else { "" }
+    );
+    let mut worst: f64 = 0.0;
+    for (i, n) in names.iter().enumerate() {
+        let path = dir.join(n);
+        let bytes = std::fs::read(&path)?;
+        let p50 = percentile(&samples[i], 0.5);
+        if i > 0 {
+            worst = worst.max(p50 / base);
+        }
+        let yes = |b: bool| if b { "linked" } else { "—" };
+        let mut row = format!(
+            "| {n} | {:.2} | {:.2} | {:.2} | {:.2}× | {} | {} | {} |",
+            bytes.len() as f64 / 1_048_576.0,
+            p50,
+            percentile(&samples[i], 0.9),
+            p50 / base,
+            yes(links(&bytes, "aws-sdk-s3")),
+            yes(links(&bytes, "aws-sdk-sesv2")),
+            yes(links(&bytes, "aws-sdk-sqs")),
+        );
+        if with_strace {
+            let t = trace(&path, &listener, &runtime, &home)?;
+            row.push_str(&format!(
+                " {} | {} |",
+                t.cert_files,
+                if t.other_connects.is_empty() {
+                    "none".to_string()
+                } else {
+                    t.other_connects.join("; ")
+                }
+            ));
+        }
+        println!("{row}");
+    }
+    println!("worst function p50 / empty p50: {worst:.2}×");
+    Ok(())
+}
