@@ -22,11 +22,31 @@ pass=0; fail=0
 for f in events/*.json; do
   fn=$(basename "$f" .json)
   fn=${fn%%.*}
-  if out=$(./target/debug/local-api invoke "$fn" --event "$f" 2>&1); then
+  # stdout carries the result alone (logs go to stderr), so it must parse as one JSON document.
+  if out=$(./target/debug/local-api invoke "$fn" --event "$f" 2>"$f.stderr.tmp") \
+     && printf '%s' "$out" | python3 -c 'import json,sys; json.load(sys.stdin)'; then
     pass=$((pass+1)); echo "ok   $f"
   else
-    fail=$((fail+1)); echo "FAIL $f"; echo "$out" | tail -20
+    fail=$((fail+1)); echo "FAIL $f"; echo "$out" | tail -20; tail -20 "$f.stderr.tmp"
   fi
+  rm -f "$f.stderr.tmp"
 done
+
+# `kill` (SIGTERM) stops local-api's embedded PostgreSQL, as Ctrl-C does.
+tmp=$(mktemp -d /tmp/local-api-term.XXXXXX); chmod 755 "$tmp"
+pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+apiport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+( cd "$tmp" && exec env -u DATABASE_URL DEV_PG_PORT=$pgport PORT=$apiport "$OLDPWD/target/debug/local-api" serve >"$tmp/out.log" 2>&1 ) &
+api_pid=$!
+for _ in $(seq 1 150); do grep -q "listening on" "$tmp/out.log" 2>/dev/null && break; sleep 0.2; done
+kill -TERM "$api_pid" 2>/dev/null; wait "$api_pid" 2>/dev/null || true
+if grep -q "listening on" "$tmp/out.log" && ! (echo >/dev/tcp/127.0.0.1/$pgport) 2>/dev/null; then
+  pass=$((pass+1)); echo "ok   local-api stops its PostgreSQL on SIGTERM"
+else
+  fail=$((fail+1)); echo "FAIL local-api stops its PostgreSQL on SIGTERM"; tail -20 "$tmp/out.log"
+  [ -d "$tmp/.dev/pg" ] && runuser -u postgres -- "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/pg_ctl" stop -D "$tmp/.dev/pg" -m immediate >/dev/null 2>&1
+fi
+rm -rf "$tmp"
+
 echo "smoke: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -69,9 +69,13 @@ smoke_rc=${PIPESTATUS[0]}
 log "cargo lambda invoke: the Lambda binaries under the runtime emulator"
 bash scripts/smoke-lambda.sh 2>&1 | tee "$WORK/lambda.log"
 lambda_rc=${PIPESTATUS[0]}
+log "sam build --beta-features: every function for arm64, each artifact checked"
+bash scripts/check-deploy.sh 2>&1 | tee "$WORK/deploy.log"
+deploy_rc=${PIPESTATUS[0]}
 set -e
-passed=$(grep -hoE '(test result: .*\. |smoke: )[0-9]+ passed' "$WORK/cargo-test.log" "$WORK/smoke.log" "$WORK/lambda.log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
-failed=$(grep -hoE '[0-9]+ failed' "$WORK/cargo-test.log" "$WORK/smoke.log" "$WORK/lambda.log" | awk '{s+=$1} END {print s+0}')
+logs=("$WORK/cargo-test.log" "$WORK/smoke.log" "$WORK/lambda.log" "$WORK/deploy.log")
+passed=$(grep -hoE '(test result: .*\. |smoke: |deploy: )[0-9]+ passed' "${logs[@]}" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -hoE '[0-9]+ failed' "${logs[@]}" | awk '{s+=$1} END {print s+0}')
 echo
 echo "tests: $passed passed, $failed failed"
-if [ "$test_rc" != 0 ] || [ "$smoke_rc" != 0 ] || [ "$lambda_rc" != 0 ]; then exit 1; fi
+if [ "$test_rc" != 0 ] || [ "$smoke_rc" != 0 ] || [ "$lambda_rc" != 0 ] || [ "$deploy_rc" != 0 ]; then exit 1; fi

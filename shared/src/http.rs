@@ -237,6 +237,35 @@ pub fn json_object(req: &Request, limit: usize) -> Result<Map<String, Value>, Ap
     }
 }
 
+/// Parses the body into a typed request: serde with `deny_unknown_fields` into types that
+/// validate on construction (`Reason`, `Paise`, …). One mapping from serde's error to the
+/// `details.fields` contract: the field it names (unknown, missing, wrong type, invalid value).
+pub fn json_body<T: serde::de::DeserializeOwned>(
+    req: &Request,
+    limit: usize,
+) -> Result<T, ApiError> {
+    let map = json_object(req, limit)?;
+    serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let backticked = || message.split('`').nth(1).map(str::to_string);
+        let field = if path == "." || path.is_empty() {
+            // Unknown and missing fields are reported at the object itself.
+            backticked().unwrap_or_else(|| "body".to_string())
+        } else {
+            path
+        };
+        let problem = if message.starts_with("unknown field") {
+            "unknown field".to_string()
+        } else if message.starts_with("missing field") {
+            "required".to_string()
+        } else {
+            message
+        };
+        ApiError::invalid_field(&field, &problem)
+    })
+}
+
 /// Collects per-field problems so a 400 names every bad field at once.
 #[derive(Default)]
 pub struct FieldErrors(Map<String, Value>);

@@ -4,9 +4,7 @@ use super::calculator::{self, Calculation};
 use super::store::{self, InsertError, NewTermination, RefundStatus, Termination};
 use super::{accept_effects, apply_gateway_refund, Applied};
 use crate::context::AppContext;
-use crate::http::{
-    body_bytes, header, json_response, respond, ApiError, FieldErrors, MAX_JSON_BODY,
-};
+use crate::http::{body_bytes, header, json_response, respond, ApiError, MAX_JSON_BODY};
 use crate::idempotency::{self, Begin};
 use crate::razorpay::{CreateRefund, GatewayError, RazorpayClient, Refund};
 use lambda_http::{Body, Request, Response};
@@ -15,89 +13,61 @@ use uuid::Uuid;
 
 pub const FUNCTION: &str = "refund-initiate";
 
-#[derive(Debug)]
+/// The body of `POST /admin/refunds`. Unknown fields are refused: a mistyped `dry_run` must
+/// not turn a quote into a real refund. Each field validates on construction.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RefundRequest {
     pub enrollment_id: Uuid,
-    pub reason: String,
-    pub notes: Option<String>,
-    pub dry_run: bool,
+    pub reason: Reason,
+    #[serde(default)]
+    pub notes: Option<Notes>,
+    #[serde(default)]
+    pub dry_run: Option<bool>,
 }
 
-impl RefundRequest {
-    /// Parses and validates the body, naming every bad field. Unknown fields are refused: a
-    /// mistyped `dry_run` must not turn a quote into a real refund.
-    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
-        let mut errors = FieldErrors::default();
-        for key in body.keys() {
-            if !matches!(key.as_str(), "enrollmentId" | "reason" | "notes" | "dryRun") {
-                errors.add(key, "unknown field");
-            }
+/// Why the enrollment ends: 10 to 500 characters once trimmed.
+#[derive(Debug, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub struct Reason(String);
+
+impl TryFrom<String> for Reason {
+    type Error = &'static str;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        let s = s.trim();
+        if (10..=500).contains(&s.chars().count()) {
+            Ok(Reason(s.to_string()))
+        } else {
+            Err("must be 10 to 500 characters")
         }
-        let enrollment_id = match body.get("enrollmentId") {
-            Some(Value::String(s)) => match Uuid::parse_str(s.trim()) {
-                Ok(id) => Some(id),
-                Err(_) => {
-                    errors.add("enrollmentId", "must be a UUID");
-                    None
-                }
-            },
-            Some(_) => {
-                errors.add("enrollmentId", "must be a string (a UUID)");
-                None
-            }
-            None => {
-                errors.add("enrollmentId", "required");
-                None
-            }
-        };
-        let reason = match body.get("reason") {
-            Some(Value::String(s)) => {
-                let s = s.trim();
-                let n = s.chars().count();
-                if !(10..=500).contains(&n) {
-                    errors.add("reason", "must be 10 to 500 characters");
-                }
-                s.to_string()
-            }
-            Some(_) => {
-                errors.add("reason", "must be a string");
-                String::new()
-            }
-            None => {
-                errors.add("reason", "required");
-                String::new()
-            }
-        };
-        let notes = match body.get("notes") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.chars().count() <= 2000 => Some(s.clone()),
-            Some(Value::String(_)) => {
-                errors.add("notes", "must be at most 2000 characters");
-                None
-            }
-            Some(_) => {
-                errors.add("notes", "must be a string");
-                None
-            }
-        };
-        let dry_run = match body.get("dryRun") {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => {
-                errors.add("dryRun", "must be true or false");
-                false
-            }
-        };
-        errors.into_result()?;
-        match enrollment_id {
-            Some(enrollment_id) => Ok(RefundRequest {
-                enrollment_id,
-                reason,
-                notes,
-                dry_run,
-            }),
-            None => Err(ApiError::invalid_field("enrollmentId", "required")),
+    }
+}
+
+impl Reason {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An admin's free-text note: at most 2000 characters.
+#[derive(Debug, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub struct Notes(String);
+
+impl TryFrom<String> for Notes {
+    type Error = &'static str;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        if s.chars().count() <= 2000 {
+            Ok(Notes(s))
+        } else {
+            Err("must be at most 2000 characters")
         }
+    }
+}
+
+impl Notes {
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -133,8 +103,7 @@ fn termination_json(t: &Termination) -> Value {
 }
 
 async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, Value), ApiError> {
-    let body = crate::http::json_object(req, MAX_JSON_BODY)?;
-    let input = RefundRequest::parse(&body)?;
+    let input: RefundRequest = crate::http::json_body(req, MAX_JSON_BODY)?;
     let coach_percent = ctx
         .config
         .coach_cost_percent()
@@ -186,7 +155,7 @@ async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, 
         code: "not_refundable",
         message: e.to_string(),
     })?;
-    if input.dry_run {
+    if input.dry_run.unwrap_or(false) {
         tx.rollback().await?;
         return Ok((200, json!({ "dryRun": true, "calculation": calc })));
     }
@@ -194,8 +163,8 @@ async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, 
         &tx,
         &NewTermination {
             enrollment_id: enrollment.id,
-            reason: &input.reason,
-            notes: input.notes.as_deref(),
+            reason: input.reason.as_str(),
+            notes: input.notes.as_ref().map(Notes::as_str),
             calc: &calc,
             razorpay_payment_id: &payment.razorpay_payment_id,
             created_by: actor,
