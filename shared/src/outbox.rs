@@ -187,3 +187,35 @@ pub async fn record_attempt(
     };
     Ok(())
 }
+
+/// An outbox row waiting to be published.
+pub struct Pending {
+    pub id: Uuid,
+    pub topic: String,
+    pub payload: Value,
+}
+
+/// Locks up to `limit` unpublished rows that are due, oldest first, skipping rows another
+/// publisher holds (held until the transaction ends).
+pub async fn lock_due(
+    db: &impl tokio_postgres::GenericClient,
+    limit: i64,
+) -> Result<Vec<Pending>, tokio_postgres::Error> {
+    let rows = db
+        .query_typed(
+            "SELECT id, topic, payload FROM outbox
+             WHERE published_at IS NULL AND next_attempt_at <= NOW()
+             ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            &[(&limit, tokio_postgres::types::Type::INT8)],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Pending {
+                id: r.try_get(0)?,
+                topic: r.try_get(1)?,
+                payload: r.try_get(2)?,
+            })
+        })
+        .collect()
+}

@@ -2,10 +2,8 @@
 //! Lambda died between commit and publish — oldest first, bounded per run. Rows are locked with
 //! SKIP LOCKED, so two relays at once never publish the same row.
 use crate::context::AppContext;
-use crate::outbox::record_attempt;
+use crate::outbox::{lock_due, record_attempt};
 use serde::Serialize;
-use serde_json::Value;
-use uuid::Uuid;
 
 pub const FUNCTION: &str = "outbox-relay";
 const BATCH: i64 = 25;
@@ -23,14 +21,7 @@ pub async fn run_once(ctx: &AppContext) -> anyhow::Result<RelayReport> {
     while report.published + report.failed < MAX_PER_RUN {
         let mut client = ctx.pool.get().await?;
         let tx = client.transaction().await?;
-        let rows = tx
-            .query(
-                "SELECT id, topic, payload FROM outbox
-                 WHERE published_at IS NULL AND next_attempt_at <= NOW()
-                 ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
-                &[&BATCH],
-            )
-            .await?;
+        let rows = lock_due(&*tx, BATCH).await?;
         if rows.is_empty() {
             break;
         }
@@ -40,11 +31,8 @@ pub async fn run_once(ctx: &AppContext) -> anyhow::Result<RelayReport> {
                 // The queue looks down: stop hammering it; the backoff decides the next try.
                 break;
             }
-            let id: Uuid = row.get(0);
-            let topic: String = row.get(1);
-            let payload: Value = row.get(2);
-            let result = ctx.publisher().send(&topic, &payload).await;
-            record_attempt(&tx, id, &result).await?;
+            let result = ctx.publisher().send(&row.topic, &row.payload).await;
+            record_attempt(&tx, row.id, &result).await?;
             if result.is_ok() {
                 report.published += 1;
                 consecutive_failures = 0;
