@@ -193,11 +193,6 @@ impl AppContext {
             .ok_or_else(|| ApiError::missing_config(&["RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET"]))
     }
 
-    /// The Razorpay client when configured (for look-ups that have a fallback).
-    pub fn razorpay_if_configured(&self) -> Option<&RazorpayClient> {
-        self.razorpay.as_ref()
-    }
-
     pub fn jwt(&self) -> Result<&JwtVerifier, ApiError> {
         self.jwt
             .as_ref()

@@ -63,22 +63,22 @@ impl Function {
 
     /// The variables this function cannot start without, derived from what it needs.
     pub fn required_env(&self) -> Vec<&'static str> {
-        let mut out: Vec<&'static str> = Vec::new();
-        for need in self.needs {
-            for name in need.env {
-                if !out.contains(name) {
-                    out.push(name);
-                }
-            }
-        }
-        out
+        self.env_of(|n| n.env)
     }
 
     /// Every variable the function reads: the required ones and those with defaults.
     pub fn all_env(&self) -> Vec<&'static str> {
-        let mut out = self.required_env();
+        self.env_of(|n| n.env.iter().chain(n.optional))
+    }
+
+    /// The names `pick` takes from each need, first occurrence kept, in need order.
+    fn env_of<I>(&self, pick: impl Fn(&'static Need) -> I) -> Vec<&'static str>
+    where
+        I: IntoIterator<Item = &'static &'static str>,
+    {
+        let mut out: Vec<&'static str> = Vec::new();
         for need in self.needs {
-            for name in need.optional {
+            for name in pick(need) {
                 if !out.contains(name) {
                     out.push(name);
                 }
