@@ -1,7 +1,7 @@
 //! Postgres: one small pool per cold start (TLS when the URL asks for it) and the migration
 //! runner the `migrate` binary, local-api and tests share.
 use anyhow::Context;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::time::Duration;
 
 /// Migrations in order. Each file is safe to re-run; `schema_migrations` also records what ran.
@@ -28,14 +28,16 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// How long a pooled connection may idle before its next checkout checks it first.
+pub const IDLE_CHECK_AFTER: Duration = Duration::from_secs(30);
+
 pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<Pool> {
     let pg: tokio_postgres::Config = database_url
         .parse()
         .context("DATABASE_URL is not a valid PostgreSQL connection string")?;
     let mgr_config = ManagerConfig {
-        // A socket that died while Lambda was frozen still looks open; Verified costs one round
-        // trip and hands out a connection that works.
-        recycling_method: RecyclingMethod::Verified,
+        // No round trip on a checkout: a connection used moments ago is handed out as is.
+        recycling_method: RecyclingMethod::Fast,
     };
     let mgr = if pg.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
         Manager::from_config(pg, tokio_postgres::NoTls, mgr_config)
@@ -48,6 +50,17 @@ pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<Pool> {
         .wait_timeout(Some(Duration::from_secs(10)))
         .create_timeout(Some(Duration::from_secs(5)))
         .recycle_timeout(Some(Duration::from_secs(5)))
+        // A socket that idled past IDLE_CHECK_AFTER (a Lambda frozen between requests) may be
+        // dead while it still looks open: only then one empty query checks it, before any
+        // statement runs; a dead one is dropped and a fresh connection made.
+        .pre_recycle(Hook::async_fn(|client, metrics| {
+            Box::pin(async move {
+                if metrics.last_used() >= IDLE_CHECK_AFTER {
+                    client.simple_query("").await.map_err(HookError::Backend)?;
+                }
+                Ok(())
+            })
+        }))
         .build()
         .context("could not build the database pool")
 }
@@ -91,7 +104,10 @@ async fn apply_pending(client: &mut tokio_postgres::Client) -> anyhow::Result<Ve
     let mut applied = Vec::new();
     for (name, sql) in MIGRATIONS {
         let done = client
-            .query_opt("SELECT 1 FROM schema_migrations WHERE name = $1", &[name])
+            .query_typed_opt(
+                "SELECT 1 FROM schema_migrations WHERE name = $1",
+                &[(name, tokio_postgres::types::Type::TEXT)],
+            )
             .await?
             .is_some();
         if done {
@@ -101,8 +117,11 @@ async fn apply_pending(client: &mut tokio_postgres::Client) -> anyhow::Result<Ve
         tx.batch_execute(sql)
             .await
             .with_context(|| format!("migration {name} failed"))?;
-        tx.execute("INSERT INTO schema_migrations (name) VALUES ($1)", &[name])
-            .await?;
+        tx.execute_typed(
+            "INSERT INTO schema_migrations (name) VALUES ($1)",
+            &[(name, tokio_postgres::types::Type::TEXT)],
+        )
+        .await?;
         tx.commit().await?;
         applied.push(name.to_string());
     }
@@ -171,6 +190,52 @@ mod tests {
             .map(|(n, _)| n.to_string())
             .collect();
         assert_eq!(files, listed);
+        Ok(())
+    }
+
+    /// Every statement goes out unnamed with its parameter types (`query_typed*`,
+    /// `execute_typed`): tokio-postgres's `query`/`execute`/`prepare` name a statement on one
+    /// server connection and bind it in a second round trip, which a transaction-mode pooler
+    /// may send to another connection ("prepared statement \"s42\" does not exist").
+    #[test]
+    fn no_statement_is_prepared_by_name() -> std::io::Result<()> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+            for e in std::fs::read_dir(dir)? {
+                let p = e?.path();
+                if p.is_dir() {
+                    walk(&p, out)?;
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+            Ok(())
+        }
+        let mut files = Vec::new();
+        walk(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")),
+            &mut files,
+        )?;
+        let named = [
+            ".query(\"",
+            ".query_one(",
+            ".query_opt(",
+            ".execute(",
+            ".prepare(",
+            ".prepare_cached(",
+            ".prepare_typed(",
+        ];
+        let mut found = Vec::new();
+        for f in &files {
+            let text = std::fs::read_to_string(f)?;
+            for (i, line) in text.lines().enumerate() {
+                // Lines that are string literals (this list) are not calls.
+                let code = !line.trim_start().starts_with('"');
+                if code && named.iter().any(|n| line.contains(n)) {
+                    found.push(format!("{}:{}: {}", f.display(), i + 1, line.trim()));
+                }
+            }
+        }
+        assert!(found.is_empty(), "named statements:\n{found:#?}");
         Ok(())
     }
 }

@@ -6,6 +6,7 @@ use deadpool_postgres::Pool;
 use lambda_http::{Body, Response};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use tokio_postgres::types::Type;
 
 pub enum Begin {
     /// First time this key is seen: run the request, then `finish`.
@@ -37,20 +38,24 @@ pub async fn begin(
     validate_key(key)?;
     let client = pool.get().await?;
     let inserted = client
-        .execute(
+        .execute_typed(
             "INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)
              ON CONFLICT (scope, key) DO NOTHING",
-            &[&scope, &key, &request_hash],
+            &[
+                (&scope, Type::TEXT),
+                (&key, Type::TEXT),
+                (&request_hash, Type::TEXT),
+            ],
         )
         .await?;
     if inserted == 1 {
         return Ok(Begin::Proceed);
     }
     let row = client
-        .query_opt(
+        .query_typed_opt(
             "SELECT request_hash, response_status, response_body FROM idempotency_keys
              WHERE scope = $1 AND key = $2",
-            &[&scope, &key],
+            &[(&scope, Type::TEXT), (&key, Type::TEXT)],
         )
         .await?;
     let Some(row) = row else {
@@ -92,17 +97,22 @@ pub async fn finish(pool: &Pool, scope: &str, key: &str, status: u16, body: &Val
         let client = pool.get().await?;
         if status >= 500 {
             client
-                .execute(
+                .execute_typed(
                     "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2",
-                    &[&scope, &key],
+                    &[(&scope, Type::TEXT), (&key, Type::TEXT)],
                 )
                 .await?;
         } else {
             client
-                .execute(
+                .execute_typed(
                     "UPDATE idempotency_keys SET response_status = $3, response_body = $4
                      WHERE scope = $1 AND key = $2",
-                    &[&scope, &key, &i32::from(status), body],
+                    &[
+                        (&scope, Type::TEXT),
+                        (&key, Type::TEXT),
+                        (&i32::from(status), Type::INT4),
+                        (body, Type::JSONB),
+                    ],
                 )
                 .await?;
         }

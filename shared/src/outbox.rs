@@ -2,8 +2,10 @@
 //! change, then publishes them to SQS after commit. Whatever is not published then (SQS down,
 //! Lambda killed) is left for `outbox-relay`. Each message carries its outbox id, on which
 //! consumers dedupe.
-use deadpool_postgres::{GenericClient, Pool};
+use deadpool_postgres::Pool;
 use serde_json::{json, Value};
+use tokio_postgres::types::Type;
+use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 pub const TOPIC_NOTIFICATIONS: &str = "notifications";
@@ -28,9 +30,13 @@ pub async fn enqueue_notification(
         "recipient": recipient,
         "data": data,
     });
-    db.execute(
+    db.execute_typed(
         "INSERT INTO outbox (id, topic, payload) VALUES ($1, $2, $3)",
-        &[&id, &TOPIC_NOTIFICATIONS, &payload],
+        &[
+            (&id, Type::UUID),
+            (&TOPIC_NOTIFICATIONS, Type::TEXT),
+            (&payload, Type::JSONB),
+        ],
     )
     .await?;
     Ok(id)
@@ -129,12 +135,12 @@ impl Publisher {
 
     async fn publish_one(&self, pool: &Pool, id: Uuid) -> anyhow::Result<bool> {
         let mut client = pool.get().await?;
-        let tx = client.transaction().await?;
+        let tx = (**client).transaction().await?;
         let row = tx
-            .query_opt(
+            .query_typed_opt(
                 "SELECT topic, payload FROM outbox
                  WHERE id = $1 AND published_at IS NULL FOR UPDATE SKIP LOCKED",
-                &[&id],
+                &[(&id, Type::UUID)],
             )
             .await?;
         let Some(row) = row else { return Ok(false) };
@@ -168,19 +174,19 @@ pub async fn record_attempt(
 ) -> Result<(), tokio_postgres::Error> {
     match result {
         Ok(()) => {
-            db.execute(
+            db.execute_typed(
                 "UPDATE outbox SET published_at = NOW(), attempts = attempts + 1, last_error = NULL
                  WHERE id = $1",
-                &[&id],
+                &[(&id, Type::UUID)],
             )
             .await?
         }
         Err(e) => {
-            db.execute(
+            db.execute_typed(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
                    next_attempt_at = NOW() + make_interval(secs => LEAST(300, 2 ^ LEAST(attempts, 8)))
                  WHERE id = $1",
-                &[&id, e],
+                &[(&id, Type::UUID), (e, Type::TEXT)],
             )
             .await?
         }
@@ -198,7 +204,7 @@ pub struct Pending {
 /// Locks up to `limit` unpublished rows that are due, oldest first, skipping rows another
 /// publisher holds (held until the transaction ends).
 pub async fn lock_due(
-    db: &impl tokio_postgres::GenericClient,
+    db: &impl GenericClient,
     limit: i64,
 ) -> Result<Vec<Pending>, tokio_postgres::Error> {
     let rows = db
@@ -206,7 +212,7 @@ pub async fn lock_due(
             "SELECT id, topic, payload FROM outbox
              WHERE published_at IS NULL AND next_attempt_at <= NOW()
              ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
-            &[(&limit, tokio_postgres::types::Type::INT8)],
+            &[(&limit, Type::INT8)],
         )
         .await?;
     rows.iter()

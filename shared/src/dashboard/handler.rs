@@ -41,11 +41,11 @@ pub async fn handle_list(ctx: &AppContext, req: Request) -> Response<Body> {
         let filters = parse(&query_all(&req), !export)?;
         let client = ctx.pool.get().await?;
         if export {
-            return export_csv(ctx, &client, &filters).await;
+            return export_csv(ctx, &**client, &filters).await;
         }
         let (total, rows) = tokio::try_join!(
-            store::count_payments(&client, &filters),
-            store::list_payments(&client, &filters)
+            store::count_payments(&**client, &filters),
+            store::list_payments(&**client, &filters)
         )?;
         Ok(json_response(
             200,
@@ -76,7 +76,7 @@ fn file_name(f: &Filters) -> String {
 
 async fn export_csv(
     ctx: &AppContext,
-    client: &deadpool_postgres::Client,
+    client: &tokio_postgres::Client,
     f: &Filters,
 ) -> Result<Response<Body>, ApiError> {
     let rows = store::export_payments(client, f, EXPORT_ROW_CAP).await?;
@@ -176,7 +176,7 @@ pub async fn handle_stats(ctx: &AppContext, req: Request) -> Response<Body> {
         };
         let (day, month) = ist_periods(as_of);
         let client = ctx.pool.get().await?;
-        let s = store::stats(&client, day, month).await?;
+        let s = store::stats(&**client, day, month).await?;
         Ok(json_response(
             200,
             &json!({

@@ -3,8 +3,8 @@
 //! migration 0005.
 use super::filters::{like_pattern, Filters};
 use chrono::{DateTime, Utc};
-use deadpool_postgres::GenericClient;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::GenericClient;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
@@ -82,8 +82,15 @@ impl Params {
             like: f.q.as_deref().map(like_pattern),
         }
     }
-    fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
-        vec![&self.from, &self.to, &self.statuses, &self.q, &self.like]
+    /// The five filter parameters with their types (unnamed statements need them).
+    fn typed(&self) -> Vec<(&(dyn ToSql + Sync), Type)> {
+        vec![
+            (&self.from, Type::TIMESTAMPTZ),
+            (&self.to, Type::TIMESTAMPTZ),
+            (&self.statuses, Type::TEXT_ARRAY),
+            (&self.q, Type::TEXT),
+            (&self.like, Type::TEXT),
+        ]
     }
 }
 
@@ -93,7 +100,7 @@ pub async fn count_payments(
 ) -> Result<i64, tokio_postgres::Error> {
     let p = Params::new(f);
     let sql = format!("SELECT COUNT(*) FROM payments p WHERE {FILTER}");
-    Ok(db.query_one(&sql, &p.refs()).await?.get(0))
+    db.query_typed_one(&sql, &p.typed()).await?.try_get(0)
 }
 
 /// One page of matching rows, newest first (`id` breaks ties, so pages never overlap).
@@ -123,11 +130,11 @@ async fn select_payments(
     let sql = format!(
         "{SELECT_ROWS} WHERE {FILTER} ORDER BY p.created_at DESC, p.id DESC LIMIT $6 OFFSET $7"
     );
-    let mut params = p.refs();
-    params.push(&limit);
-    params.push(&offset);
+    let mut params = p.typed();
+    params.push((&limit, Type::INT8));
+    params.push((&offset, Type::INT8));
     Ok(db
-        .query(&sql, &params)
+        .query_typed(&sql, &params)
         .await?
         .iter()
         .map(PaymentRow::from_row)
@@ -163,7 +170,15 @@ pub async fn stats(
     month: (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<Stats, tokio_postgres::Error> {
     let r = db
-        .query_one(STATS_SQL, &[&day.0, &day.1, &month.0, &month.1])
+        .query_typed_one(
+            STATS_SQL,
+            &[
+                (&day.0, Type::TIMESTAMPTZ),
+                (&day.1, Type::TIMESTAMPTZ),
+                (&month.0, Type::TIMESTAMPTZ),
+                (&month.1, Type::TIMESTAMPTZ),
+            ],
+        )
         .await?;
     Ok(Stats {
         today_revenue: r.get(0),

@@ -20,8 +20,8 @@ pub async fn run_once(ctx: &AppContext) -> anyhow::Result<RelayReport> {
     let mut report = RelayReport::default();
     while report.published + report.failed < MAX_PER_RUN {
         let mut client = ctx.pool.get().await?;
-        let tx = client.transaction().await?;
-        let rows = lock_due(&*tx, BATCH).await?;
+        let tx = (**client).transaction().await?;
+        let rows = lock_due(&tx, BATCH).await?;
         if rows.is_empty() {
             break;
         }

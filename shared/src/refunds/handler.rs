@@ -113,7 +113,7 @@ async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, 
 
     // Step 1: lock the enrollment, refuse if terminated or a refund is active, record `pending`.
     let mut client = ctx.pool.get().await?;
-    let tx = client.transaction().await?;
+    let tx = (**client).transaction().await?;
     let enrollment = store::lock_enrollment(&tx, input.enrollment_id)
         .await?
         .ok_or_else(|| ApiError::NotFound("no enrollment with this id".into()))?;
@@ -222,7 +222,7 @@ async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, 
         }) => {
             let client = ctx.pool.get().await?;
             store::advance(
-                &client,
+                &**client,
                 termination.id,
                 RefundStatus::Failed,
                 None,
@@ -291,7 +291,7 @@ pub(crate) async fn record_accepted(
     gateway_status: &str,
 ) -> Result<Termination, ApiError> {
     let mut client = ctx.pool.get().await?;
-    let tx = client.transaction().await?;
+    let tx = (**client).transaction().await?;
     let locked = store::lock_termination(&tx, termination.id)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("termination vanished")))?;

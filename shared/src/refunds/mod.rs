@@ -6,9 +6,9 @@ pub mod store;
 pub mod sync;
 
 use crate::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
-use deadpool_postgres::GenericClient;
 use serde_json::json;
 use store::{RefundStatus, Termination};
+use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 /// Razorpay's refund status mapped onto ours. Unknown statuses are treated as in flight.

@@ -1,7 +1,8 @@
 //! SQL for refunds: one function per statement, each usable inside or outside a transaction.
 use chrono::{DateTime, Utc};
-use deadpool_postgres::GenericClient;
 use serde::Serialize;
+use tokio_postgres::types::Type;
+use tokio_postgres::GenericClient;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
@@ -120,9 +121,9 @@ pub async fn lock_enrollment(
     id: Uuid,
 ) -> Result<Option<Enrollment>, tokio_postgres::Error> {
     let row = db
-        .query_opt(
+        .query_typed_opt(
             "SELECT id, status, sessions_total FROM enrollments WHERE id = $1 FOR UPDATE",
-            &[&id],
+            &[(&id, Type::UUID)],
         )
         .await?;
     Ok(row.map(|r| Enrollment {
@@ -146,13 +147,13 @@ pub async fn captured_payment(
     enrollment_id: Uuid,
 ) -> Result<Option<CapturedPayment>, tokio_postgres::Error> {
     let row = db
-        .query_opt(
+        .query_typed_opt(
             "SELECT razorpay_payment_id, amount, COALESCE(captured_at, created_at)
              FROM payments
              WHERE enrollment_id = $1 AND status = 'captured' AND razorpay_payment_id IS NOT NULL
              ORDER BY COALESCE(captured_at, created_at) DESC, id
              LIMIT 1",
-            &[&enrollment_id],
+            &[(&enrollment_id, Type::UUID)],
         )
         .await?;
     Ok(row.map(|r| CapturedPayment {
@@ -167,9 +168,9 @@ pub async fn count_completed_sessions(
     enrollment_id: Uuid,
 ) -> Result<i32, tokio_postgres::Error> {
     let row = db
-        .query_one(
+        .query_typed_one(
             "SELECT COUNT(*)::INT FROM scheduled_sessions WHERE enrollment_id = $1 AND status = 'completed'",
-            &[&enrollment_id],
+            &[(&enrollment_id, Type::UUID)],
         )
         .await?;
     Ok(row.get(0))
@@ -184,7 +185,7 @@ pub async fn active_termination(
          WHERE enrollment_id = $1 AND refund_status <> 'failed'"
     );
     Ok(db
-        .query_opt(&sql, &[&enrollment_id])
+        .query_typed_opt(&sql, &[(&enrollment_id, Type::UUID)])
         .await?
         .map(|r| Termination::from_row(&r)))
 }
@@ -219,21 +220,21 @@ pub async fn insert_termination(
     );
     let c = t.calc;
     let result = db
-        .query_one(
+        .query_typed_one(
             &sql,
             &[
-                &t.enrollment_id,
-                &t.reason,
-                &t.notes,
-                &c.sessions_total,
-                &c.sessions_completed,
-                &c.sessions_remaining,
-                &c.original_amount,
-                &c.refund_amount,
-                &c.coach_settlement,
-                &c.platform_retention,
-                &t.razorpay_payment_id,
-                &t.created_by,
+                (&t.enrollment_id, Type::UUID),
+                (&t.reason, Type::TEXT),
+                (&t.notes, Type::TEXT),
+                (&c.sessions_total, Type::INT4),
+                (&c.sessions_completed, Type::INT4),
+                (&c.sessions_remaining, Type::INT4),
+                (&c.original_amount, Type::INT8),
+                (&c.refund_amount, Type::INT8),
+                (&c.coach_settlement, Type::INT8),
+                (&c.platform_retention, Type::INT8),
+                (&t.razorpay_payment_id, Type::TEXT),
+                (&t.created_by, Type::TEXT),
             ],
         )
         .await;
@@ -257,7 +258,7 @@ pub async fn lock_termination(
         "SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations WHERE id = $1 FOR UPDATE"
     );
     Ok(db
-        .query_opt(&sql, &[&id])
+        .query_typed_opt(&sql, &[(&id, Type::UUID)])
         .await?
         .map(|r| Termination::from_row(&r)))
 }
@@ -270,7 +271,7 @@ pub async fn lock_termination_by_refund_id(
         "SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations WHERE razorpay_refund_id = $1 FOR UPDATE"
     );
     Ok(db
-        .query_opt(&sql, &[&refund_id])
+        .query_typed_opt(&sql, &[(&refund_id, Type::TEXT)])
         .await?
         .map(|r| Termination::from_row(&r)))
 }
@@ -298,9 +299,15 @@ pub async fn advance(
          RETURNING {TERMINATION_COLUMNS}"
     );
     let row = db
-        .query_opt(
+        .query_typed_opt(
             &sql,
-            &[&id, &to.as_str(), &refund_id, &failure_reason, &from],
+            &[
+                (&id, Type::UUID),
+                (&to.as_str(), Type::TEXT),
+                (&refund_id, Type::TEXT),
+                (&failure_reason, Type::TEXT),
+                (&from, Type::TEXT_ARRAY),
+            ],
         )
         .await?;
     Ok(row.map(|r| Termination::from_row(&r)))
@@ -310,10 +317,10 @@ pub async fn terminate_enrollment(
     db: &impl GenericClient,
     enrollment_id: Uuid,
 ) -> Result<u64, tokio_postgres::Error> {
-    db.execute(
+    db.execute_typed(
         "UPDATE enrollments SET status = 'terminated', updated_at = NOW()
          WHERE id = $1 AND status <> 'terminated'",
-        &[&enrollment_id],
+        &[(&enrollment_id, Type::UUID)],
     )
     .await
 }
@@ -322,11 +329,11 @@ pub async fn cancel_remaining_sessions(
     db: &impl GenericClient,
     enrollment_id: Uuid,
 ) -> Result<u64, tokio_postgres::Error> {
-    db.execute(
+    db.execute_typed(
         "UPDATE scheduled_sessions SET status = 'cancelled',
            cancellation_reason = 'Enrollment terminated - refund processed'
          WHERE enrollment_id = $1 AND status IN ('scheduled', 'pending')",
-        &[&enrollment_id],
+        &[(&enrollment_id, Type::UUID)],
     )
     .await
 }
@@ -341,10 +348,10 @@ pub async fn enrollment_contact(
     enrollment_id: Uuid,
 ) -> Result<EnrollmentContact, tokio_postgres::Error> {
     let row = db
-        .query_opt(
+        .query_typed_opt(
             "SELECT e.parent_id, COALESCE(e.child_name, c.name)
              FROM enrollments e LEFT JOIN children c ON c.id = e.child_id WHERE e.id = $1",
-            &[&enrollment_id],
+            &[(&enrollment_id, Type::UUID)],
         )
         .await?;
     Ok(match row {
@@ -373,7 +380,7 @@ pub async fn due_for_sync(
     );
     let secs = min_age_secs as f64;
     Ok(db
-        .query(&sql, &[&secs, &limit])
+        .query_typed(&sql, &[(&secs, Type::FLOAT8), (&limit, Type::INT8)])
         .await?
         .iter()
         .map(Termination::from_row)

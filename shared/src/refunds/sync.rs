@@ -27,7 +27,7 @@ pub async fn run_once(ctx: &AppContext) -> anyhow::Result<SyncReport> {
     let gateway = ctx.razorpay().map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let due = {
         let client = ctx.pool.get().await?;
-        store::due_for_sync(&client, min_age, 50).await?
+        store::due_for_sync(&**client, min_age, 50).await?
     };
     let mut report = SyncReport {
         examined: due.len(),
@@ -100,7 +100,7 @@ async fn sync_one(
         Err(GatewayError::Refused { description, .. }) => {
             let client = ctx.pool.get().await?;
             store::advance(
-                &client,
+                &**client,
                 t.id,
                 RefundStatus::Failed,
                 None,

@@ -7,11 +7,11 @@ use crate::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
 use crate::payments::{failure, retry, store as payment_store};
 use crate::razorpay::{note_str, notes_map};
 use crate::refunds::{apply_gateway_refund, store as refund_store};
-use deadpool_postgres::{GenericClient, Transaction};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
+use tokio_postgres::{GenericClient, Transaction};
 use uuid::Uuid;
 
 pub const FUNCTION: &str = "payment-webhook";
@@ -138,8 +138,8 @@ async fn process(
     };
 
     let mut client = ctx.pool.get().await?;
-    let tx = client.transaction().await?;
-    let inserted = store::insert_event(&*tx, PROVIDER, event_id, &event.event, raw).await?;
+    let tx = (**client).transaction().await?;
+    let inserted = store::insert_event(&tx, PROVIDER, event_id, &event.event, raw).await?;
     let Some(row_id) = inserted else {
         tx.commit().await?;
         return Ok("duplicate");
@@ -150,7 +150,7 @@ async fn process(
         "payment.captured" | "order.paid" => on_payment_captured(&tx, event).await?,
         _ => ("ignored", None, Vec::new()),
     };
-    store::mark_event_processed(&*tx, row_id, note.as_deref()).await?;
+    store::mark_event_processed(&tx, row_id, note.as_deref()).await?;
     tx.commit().await?;
     ctx.publisher()
         .publish_within(&ctx.pool, &outbox, std::time::Duration::from_millis(1500))
@@ -260,7 +260,7 @@ async fn on_payment_failed(
     let child_name = pick("childName", None);
 
     // Failures on one order are decided one at a time: at most one live link per order.
-    let db: &tokio_postgres::Transaction<'_> = tx;
+    let db = tx;
     store::lock_order(db, order_id).await?;
     let converted = store::order_paid(db, order_id).await?;
     let inserted = store::insert_failed_payment(
@@ -330,7 +330,7 @@ async fn on_payment_failed(
 }
 
 async fn on_payment_captured(tx: &Transaction<'_>, event: &Event) -> Result<Effect, ApiError> {
-    let db: &tokio_postgres::Transaction<'_> = tx;
+    let db = tx;
     let Some(p) = event.payload.payment.as_ref().map(|w| &w.entity) else {
         return Ok((
             "ignored",
