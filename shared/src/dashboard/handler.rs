@@ -41,7 +41,7 @@ pub async fn handle_list(ctx: &AppContext, req: Request) -> Response<Body> {
         let filters = parse(&query_all(&req), !export)?;
         let client = ctx.pool.get().await?;
         if export {
-            return export_csv(ctx, &**client, &filters).await;
+            return export_csv(ctx, &client, &filters).await;
         }
         let (total, rows) = tokio::try_join!(
             store::count_payments(&**client, &filters),
