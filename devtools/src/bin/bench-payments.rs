@@ -195,7 +195,7 @@ async fn main() -> anyhow::Result<()> {
         filters::parse(&export_params, false).map_err(|e| anyhow::anyhow!(e.to_string()))?;
     // Direct SQL goes through a pooled connection too, as the handler's does.
     let pooled = ctx.pool.get().await?;
-    let month_rows = store::export_payments(&pooled, &export_filters, i64::MAX)
+    let month_rows = store::export_payments(&**pooled, &export_filters, i64::MAX)
         .await?
         .len();
     println!("month {m_from}..{m_to}: {month_rows} payments; {n} iterations per measure\n");
@@ -213,8 +213,8 @@ async fn main() -> anyhow::Result<()> {
         "list: direct SQL".into(),
         time(n, || async {
             let (a, b) = tokio::join!(
-                store::count_payments(&pooled, &list_filters),
-                store::list_payments(&pooled, &list_filters)
+                store::count_payments(&**pooled, &list_filters),
+                store::list_payments(&**pooled, &list_filters)
             );
             a?;
             b?;
@@ -233,7 +233,7 @@ async fn main() -> anyhow::Result<()> {
     results.push((
         "stats: direct SQL".into(),
         time(n, || async {
-            store::stats(&pooled, day, month).await?;
+            store::stats(&**pooled, day, month).await?;
             Ok(())
         })
         .await?,
@@ -308,7 +308,7 @@ async fn main() -> anyhow::Result<()> {
     results.push((
         "export month: direct SQL".into(),
         time(export_n, || async {
-            store::export_payments(&pooled, &export_filters, i64::MAX).await?;
+            store::export_payments(&**pooled, &export_filters, i64::MAX).await?;
             Ok(())
         })
         .await?,
