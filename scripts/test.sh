@@ -22,10 +22,12 @@ WORK=$(mktemp -d /tmp/yt-test.XXXXXX)
 chmod 755 "$WORK"
 PGPORT=$(free_port)
 MOTOPORT=$(free_port)
+PGBPORT=$(free_port)
 run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   set +e
   [ -n "${MOTO_PID:-}" ] && kill "$MOTO_PID" 2>/dev/null
+  [ -f "$WORK/pgb/pgbouncer.pid" ] && kill "$(cat "$WORK/pgb/pgbouncer.pid")" 2>/dev/null
   run_pg "$PGBIN/pg_ctl" stop -D "$WORK/pg" -m immediate >/dev/null 2>&1
   rm -rf "$WORK"
 }
@@ -38,6 +40,29 @@ run_pg "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 --no-instr
 run_pg "$PGBIN/pg_ctl" start -w -D "$WORK/pg" -l "$WORK/sock/server.log" \
   -o "-p $PGPORT -k $WORK/sock -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null \
   || { cat "$WORK/sock/server.log"; exit 1; }
+
+log "starting PgBouncer (transaction mode) on 127.0.0.1:$PGBPORT in front of it"
+PGBOUNCER=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+mkdir -p "$WORK/pgb"
+cat >"$WORK/pgb/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$PGPORT
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGBPORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $WORK/pgb/users.txt
+pool_mode = transaction
+max_client_conn = 2000
+default_pool_size = 10
+ignore_startup_parameters = extra_float_digits
+logfile = $WORK/pgb/pgbouncer.log
+pidfile = $WORK/pgb/pgbouncer.pid
+INI
+echo '"postgres" ""' >"$WORK/pgb/users.txt"
+if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$WORK/pgb"; fi
+run_pg "$PGBOUNCER" -d "$WORK/pgb/pgbouncer.ini" || { cat "$WORK/pgb/pgbouncer.log"; exit 1; }
 
 log "starting moto on 127.0.0.1:$MOTOPORT"
 moto_server -H 127.0.0.1 -p "$MOTOPORT" >"$WORK/moto.log" 2>&1 &
@@ -63,6 +88,9 @@ log "cargo test"
 set +e
 cargo test --workspace --no-fail-fast 2>&1 | tee "$WORK/cargo-test.log"
 test_rc=${PIPESTATUS[0]}
+log "cargo test again, the functions reaching PostgreSQL through PgBouncer (transaction mode)"
+TEST_POOLER_URL="postgres://postgres@127.0.0.1:$PGBPORT/" cargo test --workspace --no-fail-fast 2>&1 | tee "$WORK/cargo-test-pooled.log"
+pooled_rc=${PIPESTATUS[0]}
 log "local-api invoke: every sample event against a fresh database"
 bash scripts/smoke-events.sh 2>&1 | tee "$WORK/smoke.log"
 smoke_rc=${PIPESTATUS[0]}
@@ -73,9 +101,9 @@ log "sam build --beta-features: every function for arm64, each artifact checked"
 bash scripts/check-deploy.sh 2>&1 | tee "$WORK/deploy.log"
 deploy_rc=${PIPESTATUS[0]}
 set -e
-logs=("$WORK/cargo-test.log" "$WORK/smoke.log" "$WORK/lambda.log" "$WORK/deploy.log")
+logs=("$WORK/cargo-test.log" "$WORK/cargo-test-pooled.log" "$WORK/smoke.log" "$WORK/lambda.log" "$WORK/deploy.log")
 passed=$(grep -hoE '(test result: .*\. |smoke: |deploy: )[0-9]+ passed' "${logs[@]}" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -hoE '[0-9]+ failed' "${logs[@]}" | awk '{s+=$1} END {print s+0}')
 echo
 echo "tests: $passed passed, $failed failed"
-if [ "$test_rc" != 0 ] || [ "$smoke_rc" != 0 ] || [ "$lambda_rc" != 0 ] || [ "$deploy_rc" != 0 ]; then exit 1; fi
+if [ "$test_rc" != 0 ] || [ "$pooled_rc" != 0 ] || [ "$smoke_rc" != 0 ] || [ "$lambda_rc" != 0 ] || [ "$deploy_rc" != 0 ]; then exit 1; fi

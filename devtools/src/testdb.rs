@@ -75,6 +75,22 @@ async fn ensure_template(admin: &tokio_postgres::Client, url: &str) -> anyhow::R
     Ok(name)
 }
 
+/// The URL the functions use for a test database: through the transaction-mode pooler named
+/// by `TEST_POOLER_URL` (PgBouncer, started by the test command's pooled pass) when set, else
+/// the direct URL. Assertions and set-up keep the direct one.
+pub fn app_url(direct: &str) -> anyhow::Result<String> {
+    let Ok(pooler) = std::env::var("TEST_POOLER_URL") else {
+        return Ok(direct.to_string());
+    };
+    let p = url::Url::parse(&pooler).context("TEST_POOLER_URL is not a URL")?;
+    let mut u = url::Url::parse(direct).context("not a database URL")?;
+    u.set_host(p.host_str())
+        .context("TEST_POOLER_URL has no host")?;
+    u.set_port(p.port())
+        .map_err(|_| anyhow::anyhow!("TEST_POOLER_URL has a bad port"))?;
+    Ok(u.to_string())
+}
+
 /// Creates a fresh, migrated database and returns its URL.
 pub async fn fresh_database() -> anyhow::Result<String> {
     let url = admin_url()?;

@@ -59,6 +59,7 @@ impl TestApp {
         sqs_down: bool,
     ) -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
         let db_url = devtools::testdb::fresh_database().await?;
+        let app_db_url = devtools::testdb::app_url(&db_url)?;
         let razorpay = RazorpaySim::start().await?;
         let sqs = sqs_client().await;
         let queue = sqs
@@ -68,7 +69,7 @@ impl TestApp {
             .await?;
         let queue_url = queue.queue_url().unwrap_or_default().to_string();
         let config = tweak(Config::from_pairs([
-            ("DATABASE_URL", db_url.as_str()),
+            ("DATABASE_URL", app_db_url.as_str()),
             ("RAZORPAY_API_BASE", razorpay.base_url.as_str()),
             ("RAZORPAY_KEY_ID", razorpay_sim::KEY_ID),
             ("RAZORPAY_KEY_SECRET", razorpay_sim::KEY_SECRET),
