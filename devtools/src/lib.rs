@@ -5,3 +5,4 @@ pub mod pg;
 pub mod razorpay_sim;
 pub mod server;
 pub mod testdb;
+pub mod wirecount;

@@ -117,16 +117,18 @@ async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, 
     let enrollment = store::lock_enrollment(&tx, input.enrollment_id)
         .await?
         .ok_or_else(|| ApiError::NotFound("no enrollment with this id".into()))?;
-    if let Some(active) = store::active_termination(&tx, enrollment.id).await? {
+    // After the lock, in a statement of its own: it sees a termination committed meanwhile.
+    let facts = store::refund_facts(&tx, enrollment.id).await?;
+    if let Some(active) = facts.active_status {
         return Err(ApiError::Conflict {
-            code: if active.refund_status == RefundStatus::Completed {
+            code: if active == RefundStatus::Completed {
                 "already_refunded"
             } else {
                 "refund_in_progress"
             },
             message: format!(
                 "a refund for this enrollment is already {}",
-                active.refund_status.as_str()
+                active.as_str()
             ),
         });
     }
@@ -136,13 +138,11 @@ async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, 
             message: "this enrollment is already terminated".into(),
         });
     }
-    let payment = store::captured_payment(&tx, enrollment.id)
-        .await?
-        .ok_or(ApiError::Conflict {
-            code: "no_captured_payment",
-            message: "this enrollment has no captured payment to refund".into(),
-        })?;
-    let completed = store::count_completed_sessions(&tx, enrollment.id).await?;
+    let payment = facts.payment.ok_or(ApiError::Conflict {
+        code: "no_captured_payment",
+        message: "this enrollment has no captured payment to refund".into(),
+    })?;
+    let completed = facts.sessions_completed;
     let calc = calculator::quote(
         payment.amount,
         enrollment.sessions_total,

@@ -140,54 +140,57 @@ pub struct CapturedPayment {
     pub captured_at: DateTime<Utc>,
 }
 
-/// The enrollment's latest captured payment. A legacy row without `captured_at` uses its
-/// creation time, which can only shorten the full-refund window, never lengthen it.
-pub async fn captured_payment(
-    db: &impl GenericClient,
-    enrollment_id: Uuid,
-) -> Result<Option<CapturedPayment>, tokio_postgres::Error> {
-    let row = db
-        .query_typed_opt(
-            "SELECT razorpay_payment_id, amount, COALESCE(captured_at, created_at)
-             FROM payments
-             WHERE enrollment_id = $1 AND status = 'captured' AND razorpay_payment_id IS NOT NULL
-             ORDER BY COALESCE(captured_at, created_at) DESC, id
-             LIMIT 1",
-            &[(&enrollment_id, Type::UUID)],
-        )
-        .await?;
-    Ok(row.map(|r| CapturedPayment {
-        razorpay_payment_id: r.get(0),
-        amount: r.get(1),
-        captured_at: r.get(2),
-    }))
+/// What a refund decision reads about a locked enrollment, in one statement.
+#[derive(Debug, Clone)]
+pub struct RefundFacts {
+    /// The status of its termination that has not failed, if any (at most one: unique index).
+    pub active_status: Option<RefundStatus>,
+    /// Its latest captured payment. A legacy row without `captured_at` uses its creation time,
+    /// which can only shorten the full-refund window, never lengthen it.
+    pub payment: Option<CapturedPayment>,
+    pub sessions_completed: i32,
 }
 
-pub async fn count_completed_sessions(
+/// Run after `lock_enrollment`, as its own statement, so it sees what committed while the
+/// lock was awaited (a concurrent termination).
+pub async fn refund_facts(
     db: &impl GenericClient,
     enrollment_id: Uuid,
-) -> Result<i32, tokio_postgres::Error> {
-    let row = db
+) -> Result<RefundFacts, tokio_postgres::Error> {
+    let r = db
         .query_typed_one(
-            "SELECT COUNT(*)::INT FROM scheduled_sessions WHERE enrollment_id = $1 AND status = 'completed'",
+            "SELECT
+               (SELECT t.refund_status FROM enrollment_terminations t
+                 WHERE t.enrollment_id = $1 AND t.refund_status <> 'failed' LIMIT 1),
+               p.razorpay_payment_id, p.amount, p.captured_at,
+               (SELECT COUNT(*)::INT FROM scheduled_sessions s
+                 WHERE s.enrollment_id = $1 AND s.status = 'completed')
+             FROM (SELECT 1) one
+             LEFT JOIN LATERAL (
+               SELECT razorpay_payment_id, amount, COALESCE(captured_at, created_at) AS captured_at
+               FROM payments
+               WHERE enrollment_id = $1 AND status = 'captured' AND razorpay_payment_id IS NOT NULL
+               ORDER BY COALESCE(captured_at, created_at) DESC, id
+               LIMIT 1) p ON TRUE",
             &[(&enrollment_id, Type::UUID)],
         )
         .await?;
-    Ok(row.get(0))
-}
-
-pub async fn active_termination(
-    db: &impl GenericClient,
-    enrollment_id: Uuid,
-) -> Result<Option<Termination>, tokio_postgres::Error> {
-    let sql = format!(
-        "SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations
-         WHERE enrollment_id = $1 AND refund_status <> 'failed'"
-    );
-    Ok(db
-        .query_typed_opt(&sql, &[(&enrollment_id, Type::UUID)])
-        .await?
-        .map(|r| Termination::from_row(&r)))
+    let active: Option<String> = r.try_get(0)?;
+    let payment_id: Option<String> = r.try_get(1)?;
+    let payment = match payment_id {
+        Some(razorpay_payment_id) => Some(CapturedPayment {
+            razorpay_payment_id,
+            amount: r.try_get(2)?,
+            captured_at: r.try_get(3)?,
+        }),
+        None => None,
+    };
+    Ok(RefundFacts {
+        // The CHECK constraint keeps the column inside the four known states.
+        active_status: active.as_deref().and_then(RefundStatus::parse),
+        payment,
+        sessions_completed: r.try_get(4)?,
+    })
 }
 
 pub struct NewTermination<'a> {

@@ -1,0 +1,100 @@
+//! Round trips per request, counted on the wire by a proxy between the functions and
+//! PostgreSQL (`devtools::wirecount`): each Sync and each simple Query is one. Warm
+//! connections (after one request per route), as a Lambda environment serves its second
+//! request. Also: no named Parse on any route — a transaction-mode pooler would lose it.
+//! `cargo test --test roundtrips -- --nocapture` prints the table (README, "Database access").
+mod support;
+
+use devtools::wirecount::{Counts, WireCounter};
+use serde_json::json;
+use support::{TestApp, TestResult};
+
+#[tokio::test]
+async fn each_route_meets_its_round_trip_budget_with_no_named_statement() -> TestResult {
+    let direct = std::env::var("TEST_DATABASE_URL")?;
+    let u = url::Url::parse(&direct)?;
+    let upstream = format!(
+        "{}:{}",
+        u.host_str().unwrap_or("127.0.0.1"),
+        u.port().unwrap_or(5432)
+    );
+    let proxy = WireCounter::start(upstream.parse()?).await?;
+    let port = proxy.addr.port();
+    let app = TestApp::spawn_with(move |c| {
+        let db = c.get("DATABASE_URL").unwrap_or_default().to_string();
+        let mut url = url::Url::parse(&db).unwrap_or_else(|_| u.clone());
+        let _ = url.set_host(Some("127.0.0.1"));
+        let _ = url.set_port(Some(port));
+        c.with("DATABASE_URL", url.to_string())
+    })
+    .await?;
+    let s = app.seed_enrollment(24_000, 8, 3, 30.0).await?;
+    let admin = app.admin_token();
+    let parent = app.parent_token(s.parent_user_id);
+    let base = app.base.clone();
+    let http = app.http.clone();
+    let dry_run = json!({"enrollmentId": s.enrollment_id, "reason": "Family is relocating abroad", "dryRun": true});
+
+    let routes: Vec<(&str, u64, reqwest::RequestBuilder)> = vec![
+        (
+            "GET /admin/payments/stats",
+            2,
+            http.get(format!("{base}/admin/payments/stats"))
+                .bearer_auth(&admin),
+        ),
+        (
+            "GET /admin/payments?limit=20",
+            2,
+            http.get(format!("{base}/admin/payments?limit=20"))
+                .bearer_auth(&admin),
+        ),
+        (
+            "GET /parent/notification-preferences",
+            2,
+            http.get(format!("{base}/parent/notification-preferences"))
+                .bearer_auth(&parent),
+        ),
+        (
+            "PUT /parent/notification-preferences",
+            2,
+            http.put(format!("{base}/parent/notification-preferences"))
+                .bearer_auth(&parent)
+                .json(&json!({"marketing": true})),
+        ),
+        (
+            "POST /admin/refunds (dryRun)",
+            4,
+            http.post(format!("{base}/admin/refunds"))
+                .bearer_auth(&admin)
+                .json(&dry_run),
+        ),
+    ];
+    println!("| route | round trips | named Parse |\n|---|---:|---:|");
+    let mut over = Vec::new();
+    let mut named = 0;
+    for (name, budget, req) in routes {
+        // Warm-up: the pool's connection exists and is recent.
+        let warm = req.try_clone().ok_or("request not cloneable")?;
+        assert_eq!(warm.send().await?.status().as_u16(), 200, "{name}");
+        let before: Counts = proxy.counts();
+        let status = req.send().await?.status().as_u16();
+        let used = proxy.counts().since(&before);
+        assert_eq!(status, 200, "{name}");
+        println!(
+            "| {name} | {} | {} |",
+            used.round_trips(),
+            used.named_parses
+        );
+        named += used.named_parses;
+        if used.round_trips() > budget {
+            over.push(format!("{name}: {} > {budget}", used.round_trips()));
+        }
+    }
+    assert!(
+        proxy.counts().unnamed_parses > 0,
+        "the proxy saw no statements"
+    );
+    assert_eq!(named, 0, "named prepared statements on the wire");
+    assert!(over.is_empty(), "over budget: {over:?}");
+    Ok(())
+}
