@@ -106,11 +106,7 @@ async fn relay(client: TcpStream, server: TcpStream, c: Arc<Counters>) -> std::i
             break;
         }
     }
-    loop {
-        let kind = match cr.read_u8().await {
-            Ok(k) => k,
-            Err(_) => break,
-        };
+    while let Ok(kind) = cr.read_u8().await {
         let len = cr.read_u32().await?;
         let mut body = vec![0u8; (len as usize).saturating_sub(4)];
         cr.read_exact(&mut body).await?;
