@@ -62,9 +62,11 @@ impl JwtVerifier {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&["authenticated"]);
         // jsonwebtoken checks `aud` only when present unless it is a required claim.
-        validation.set_required_spec_claims(&["exp", "aud"]);
         if let Some(iss) = &self.issuer {
             validation.set_issuer(&[iss]);
+            validation.set_required_spec_claims(&["exp", "aud", "iss"]);
+        } else {
+            validation.set_required_spec_claims(&["exp", "aud"]);
         }
         validation.leeway = 30;
         let key = DecodingKey::from_secret(self.secret.expose_secret().as_bytes());
@@ -218,6 +220,55 @@ mod tests {
             verifier().verify("not.a.jwt").err().map(|e| e.status()),
             Some(401)
         );
+        Ok(())
+    }
+
+    fn signed(claims: serde_json::Value) -> Result<String, jsonwebtoken::errors::Error> {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(Algorithm::HS256),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(b"test-secret-at-least-32-bytes-long!!"),
+        )
+    }
+
+    #[test]
+    fn a_token_without_aud_is_refused_even_as_admin() -> Result<(), Box<dyn std::error::Error>> {
+        let exp = chrono::Utc::now().timestamp() + 600;
+        let no_aud = signed(serde_json::json!({
+            "sub": "u1", "exp": exp, "app_metadata": {"role": "admin"}
+        }))?;
+        assert!(verifier().verify(&no_aud).is_err());
+        let wrong_aud = signed(serde_json::json!({
+            "sub": "u1", "exp": exp, "aud": "anon", "app_metadata": {"role": "admin"}
+        }))?;
+        assert!(verifier().verify(&wrong_aud).is_err());
+        let no_exp = signed(serde_json::json!({
+            "sub": "u1", "aud": "authenticated", "app_metadata": {"role": "admin"}
+        }))?;
+        assert!(verifier().verify(&no_exp).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn the_issuer_is_checked_when_configured() -> Result<(), Box<dyn std::error::Error>> {
+        let exp = chrono::Utc::now().timestamp() + 600;
+        let iss = "https://abc.supabase.co/auth/v1";
+        let strict = JwtVerifier::new(
+            SecretString::from("test-secret-at-least-32-bytes-long!!"),
+            Some(iss.to_string()),
+        );
+        let good = signed(
+            serde_json::json!({"sub": "u1", "exp": exp, "aud": "authenticated", "iss": iss}),
+        )?;
+        let other = signed(
+            serde_json::json!({"sub": "u1", "exp": exp, "aud": "authenticated", "iss": "https://evil.example/auth/v1"}),
+        )?;
+        let none = signed(serde_json::json!({"sub": "u1", "exp": exp, "aud": "authenticated"}))?;
+        assert!(strict.verify(&good).is_ok());
+        assert!(strict.verify(&other).is_err());
+        assert!(strict.verify(&none).is_err());
+        // Without the setting, any issuer passes (Supabase's default set-up).
+        assert!(verifier().verify(&other).is_ok());
         Ok(())
     }
 }
