@@ -18,4 +18,5 @@ pub mod payments;
 pub mod razorpay;
 pub mod refunds;
 pub mod telemetry;
+pub mod tls;
 pub mod webhooks;

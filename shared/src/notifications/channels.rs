@@ -65,7 +65,7 @@ pub struct WhatsApp {
 impl WhatsApp {
     pub fn new(base: &str, phone_number_id: &str, token: SecretString) -> anyhow::Result<Self> {
         Ok(WhatsApp {
-            http: reqwest::Client::builder()
+            http: crate::tls::http_client_builder()
                 .timeout(Duration::from_secs(10))
                 .build()?,
             base: base.trim_end_matches('/').to_string(),
