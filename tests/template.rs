@@ -251,6 +251,16 @@ fn every_function_has_a_binary_that_runs_its_own_definition_and_a_sample_event()
             "{}: a binary hands over its own definition, never a lookup",
             f.name
         );
+        let runner = if f.is_http() {
+            "run_http(&"
+        } else {
+            "run_event(&"
+        };
+        assert!(
+            src.contains(&format!("shared::lambda::{runner}")),
+            "{}: must start with shared::lambda::{runner}…) for its trigger",
+            f.name
+        );
     }
     for b in &bins {
         assert!(

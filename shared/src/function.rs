@@ -1,7 +1,8 @@
 //! What a function is: its name, its trigger (routes, schedule, queue) with the handler that
 //! serves it, and what it needs. Each capability module declares its own functions next to the
 //! code they run; `functions::ALL` lists them for local-api, the tests and the template check.
-//! A Lambda binary hands its own definition to `lambda::run`, so it links only its handler.
+//! A Lambda binary hands its own definition to `lambda::run_http` or `run_event`, so it links only its handler
+//! and only the runtime loop its trigger needs.
 use crate::context::AppContext;
 use crate::needs::Need;
 use futures::future::BoxFuture;

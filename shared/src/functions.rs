@@ -1,6 +1,6 @@
 //! The list of every function, for local-api, the tests and the template check. Each entry is
 //! declared by its capability module; a Lambda binary never reads this list (it hands its own
-//! definition to `lambda::run`), so it links only its own handler and clients.
+//! definition to `lambda::run_http`/`run_event`), so it links only its own handler and clients.
 use crate::function::{Function, Route};
 
 pub static ALL: &[&Function] = &[

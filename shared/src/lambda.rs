@@ -27,27 +27,36 @@ pub async fn cold_start(
     Ok(Box::leak(Box::new(ctx)))
 }
 
-/// Serves the function's trigger until the runtime stops it.
-pub async fn run(function: &'static Function) -> Result<(), lambda_runtime::Error> {
+/// Serves an HTTP function. A separate entry point from `run_event`, so an event function's
+/// binary does not link the HTTP stack and an HTTP function's does not link the event loop.
+pub async fn run_http(function: &'static Function) -> Result<(), lambda_runtime::Error> {
+    let Trigger::Http { handler, .. } = function.trigger else {
+        return Err(format!("{} is not an HTTP function: use run_event", function.name).into());
+    };
     let ctx = cold_start(function).await?;
-    match function.trigger {
-        Trigger::Http { handler, .. } => {
-            lambda_http::run(lambda_http::service_fn(move |req| async move {
-                Ok::<_, std::convert::Infallible>(handler(ctx, req).await)
-            }))
-            .await
-        }
+    lambda_http::run(lambda_http::service_fn(move |req| async move {
+        Ok::<_, std::convert::Infallible>(handler(ctx, req).await)
+    }))
+    .await
+}
+
+/// Serves a cron, queue or manual function; the event is handed over as JSON.
+pub async fn run_event(function: &'static Function) -> Result<(), lambda_runtime::Error> {
+    let handler = match function.trigger {
         Trigger::Schedule { handler, .. }
         | Trigger::Queue { handler, .. }
-        | Trigger::Manual { handler } => {
-            lambda_runtime::run(lambda_runtime::service_fn(
-                move |event: lambda_runtime::LambdaEvent<serde_json::Value>| async move {
-                    handler(ctx, event.payload)
-                        .await
-                        .map_err(|e| lambda_runtime::Error::from(format!("{e:#}")))
-                },
-            ))
-            .await
+        | Trigger::Manual { handler } => handler,
+        Trigger::Http { .. } => {
+            return Err(format!("{} is an HTTP function: use run_http", function.name).into())
         }
-    }
+    };
+    let ctx = cold_start(function).await?;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<serde_json::Value>| async move {
+            handler(ctx, event.payload)
+                .await
+                .map_err(|e| lambda_runtime::Error::from(format!("{e:#}")))
+        },
+    ))
+    .await
 }

@@ -4,7 +4,7 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
-        return shared::lambda::run(&shared::db::MIGRATE).await;
+        return shared::lambda::run_event(&shared::db::MIGRATE).await;
     }
     shared::telemetry::init();
     let config = shared::config::Config::from_env(&shared::db::MIGRATE.all_env());
