@@ -20,8 +20,8 @@ needs = json.loads(subprocess.run(
 tmpl = open("template.yaml").read()
 ids = re.findall(r"^  (\w+):\n    Type: AWS::Serverless::Function\n    Metadata:\n(?:      .*\n)*?        Binary: ([\w-]+)", tmpl, re.M)
 ok = bad = 0
-print("| function | arm64 bootstrap MB | S3 SDK | SES SDK | SQS SDK |")
-print("|---|---:|---|---|---|")
+print("| function | arm64 bootstrap MB | S3 SDK | SES SDK | SQS SDK | aws-config |")
+print("|---|---:|---|---|---|---|")
 for logical, binary in ids:
     path = os.path.join(build, logical, "bootstrap")
     problems = []
@@ -30,12 +30,15 @@ for logical, binary in ids:
     data = open(path, "rb").read()
     if data[:4] != b"\x7fELF" or int.from_bytes(data[18:20], "little") != 0xB7:
         problems.append("not an aarch64 ELF")
-    links = {k: (f"/{k}-".encode() in data) for k in ("aws-sdk-s3", "aws-sdk-sesv2", "aws-sdk-sqs")}
+    links = {k: (f"/{k}-".encode() in data) for k in ("aws-sdk-s3", "aws-sdk-sesv2", "aws-sdk-sqs", "aws-config")}
     n = needs.get(binary, [])
     if links["aws-sdk-s3"] and "exports (S3)" not in n: problems.append("links S3 without needing it")
     if links["aws-sdk-sesv2"] and "email (SES)" not in n: problems.append("links SES without needing it")
+    if links["aws-sdk-sqs"] and "notifications queue" not in n: problems.append("links SQS without needing it")
+    aws_needs = {"exports (S3)", "email (SES)", "notifications queue"}
+    if links["aws-config"] and not aws_needs & set(n): problems.append("links aws-config without an AWS need")
     mark = lambda b: "linked" if b else "—"
-    print(f"| {binary} | {len(data)/1048576:.2f} | {mark(links['aws-sdk-s3'])} | {mark(links['aws-sdk-sesv2'])} | {mark(links['aws-sdk-sqs'])} |"
+    print(f"| {binary} | {len(data)/1048576:.2f} | {mark(links['aws-sdk-s3'])} | {mark(links['aws-sdk-sesv2'])} | {mark(links['aws-sdk-sqs'])} | {mark(links['aws-config'])} |"
           + (" **" + "; ".join(problems) + "**" if problems else ""))
     if problems: bad += 1
     else: ok += 1

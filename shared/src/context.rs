@@ -57,7 +57,7 @@ impl ContextBuilder {
     fn aws(&self) -> anyhow::Result<&aws_config::SdkConfig> {
         self.aws
             .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("a need that talks to AWS is not marked `aws: true`"))
+            .ok_or_else(|| anyhow::anyhow!("a need that talks to AWS has no `aws` loader"))
     }
 
     pub fn jwt(&mut self) -> anyhow::Result<()> {
@@ -136,10 +136,9 @@ impl AppContext {
         needs: &[&Need],
     ) -> anyhow::Result<Self> {
         let pool = crate::db::pool(config.require("DATABASE_URL")?, pool_size)?;
-        let aws = if needs.iter().any(|n| n.aws) {
-            Some(crate::aws::sdk_config().await)
-        } else {
-            None
+        let aws = match needs.iter().find_map(|n| n.aws) {
+            Some(load) => Some(load().await),
+            None => None,
         };
         let mut b = ContextBuilder::new(config, aws);
         let mut built: Vec<usize> = Vec::new();

@@ -5,6 +5,11 @@
 //! Each need's builder is a function pointer: a binary links the builders (and so the SDK
 //! crates) of the needs its own definition names, and no others.
 use crate::context::ContextBuilder;
+use futures::future::BoxFuture;
+
+fn load_aws() -> BoxFuture<'static, aws_config::SdkConfig> {
+    Box::pin(crate::aws::sdk_config())
+}
 
 pub struct Need {
     pub name: &'static str,
@@ -14,8 +19,9 @@ pub struct Need {
     pub optional: &'static [&'static str],
     /// Builds what this need gives the context (a client), at cold start.
     pub build: Option<fn(&mut ContextBuilder) -> anyhow::Result<()>>,
-    /// Its client talks to AWS (the shared SDK configuration is loaded once for all of them).
-    pub aws: bool,
+    /// Loads the shared AWS SDK configuration when its client talks to AWS (once for all such
+    /// needs). A function pointer too, so a function without AWS needs links no AWS code.
+    pub aws: Option<fn() -> BoxFuture<'static, aws_config::SdkConfig>>,
 }
 
 /// PostgreSQL through `DATABASE_URL` (a transaction-mode pooler in production).
@@ -24,7 +30,7 @@ pub static DATABASE: Need = Need {
     env: &["DATABASE_URL"],
     optional: &["DB_POOL_SIZE"],
     build: None,
-    aws: false,
+    aws: None,
 };
 
 /// Supabase JWTs on the request.
@@ -33,7 +39,7 @@ pub static JWT: Need = Need {
     env: &["SUPABASE_JWT_SECRET"],
     optional: &["SUPABASE_JWT_ISSUER"],
     build: Some(ContextBuilder::jwt),
-    aws: false,
+    aws: None,
 };
 
 /// The Razorpay API with the key id and secret.
@@ -42,7 +48,7 @@ pub static RAZORPAY: Need = Need {
     env: &["RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET"],
     optional: &["RAZORPAY_API_BASE", "RAZORPAY_TIMEOUT_MS"],
     build: Some(ContextBuilder::razorpay),
-    aws: false,
+    aws: None,
 };
 
 /// The Razorpay API when configured (order look-ups that have a fallback).
@@ -56,7 +62,7 @@ pub static RAZORPAY_OPTIONAL: Need = Need {
         "RAZORPAY_TIMEOUT_MS",
     ],
     build: Some(ContextBuilder::razorpay),
-    aws: false,
+    aws: None,
 };
 
 /// Only the public key id (handed to Razorpay Checkout).
@@ -65,7 +71,7 @@ pub static RAZORPAY_KEY_ID: Need = Need {
     env: &["RAZORPAY_KEY_ID"],
     optional: &[],
     build: None,
-    aws: false,
+    aws: None,
 };
 
 pub static RAZORPAY_WEBHOOK: Need = Need {
@@ -73,7 +79,7 @@ pub static RAZORPAY_WEBHOOK: Need = Need {
     env: &["RAZORPAY_WEBHOOK_SECRET"],
     optional: &[],
     build: None,
-    aws: false,
+    aws: None,
 };
 
 pub static SITE_URL: Need = Need {
@@ -81,7 +87,7 @@ pub static SITE_URL: Need = Need {
     env: &["SITE_URL"],
     optional: &[],
     build: None,
-    aws: false,
+    aws: None,
 };
 
 /// Publishing outbox rows to the notifications queue (SQS).
@@ -90,7 +96,7 @@ pub static NOTIFICATIONS_QUEUE: Need = Need {
     env: &["NOTIFICATIONS_QUEUE_URL"],
     optional: &["CALENDAR_QUEUE_URL"],
     build: Some(ContextBuilder::sqs),
-    aws: true,
+    aws: Some(load_aws),
 };
 
 /// Email through Amazon SES v2.
@@ -99,7 +105,7 @@ pub static EMAIL: Need = Need {
     env: &["EMAIL_FROM"],
     optional: &[],
     build: Some(ContextBuilder::ses),
-    aws: true,
+    aws: Some(load_aws),
 };
 
 /// WhatsApp Business Cloud API, when configured.
@@ -112,7 +118,7 @@ pub static WHATSAPP: Need = Need {
         "WHATSAPP_TOKEN",
     ],
     build: Some(ContextBuilder::whatsapp),
-    aws: false,
+    aws: None,
 };
 
 pub static ADMIN_ALERT_EMAIL: Need = Need {
@@ -120,7 +126,7 @@ pub static ADMIN_ALERT_EMAIL: Need = Need {
     env: &["ADMIN_ALERT_EMAIL"],
     optional: &[],
     build: None,
-    aws: false,
+    aws: None,
 };
 
 /// Large exports parked in S3 behind a presigned link.
@@ -129,7 +135,7 @@ pub static EXPORTS: Need = Need {
     env: &[],
     optional: &["EXPORTS_BUCKET", "EXPORT_INLINE_MAX_BYTES"],
     build: Some(ContextBuilder::s3),
-    aws: true,
+    aws: Some(load_aws),
 };
 
 /// The refund calculator's coach share and the sync job's tuning.
@@ -138,7 +144,7 @@ pub static REFUND_SETTINGS: Need = Need {
     env: &[],
     optional: &["COACH_COST_PERCENT", "REFUND_SYNC_MIN_AGE_SECONDS"],
     build: None,
-    aws: false,
+    aws: None,
 };
 
 /// A direct connection for schema changes (a transaction pooler cannot run them all).
@@ -147,5 +153,5 @@ pub static MIGRATION_DATABASE: Need = Need {
     env: &[],
     optional: &["MIGRATION_DATABASE_URL"],
     build: None,
-    aws: false,
+    aws: None,
 };
