@@ -1,5 +1,5 @@
 //! The AWS SDK's shared configuration, made the way a Lambda cold start wants it: TLS trusts
-//! the Mozilla roots compiled into the binary (`crate::tls`), credentials stay lazy (the first
+//! Amazon's roots compiled into the binary (`crate::tls::aws_roots_pem`), credentials stay lazy (the first
 //! AWS call looks them up, not the cold start), on Lambda no profile file is read, and every
 //! operation has a deadline so a hung AWS endpoint never holds a request.
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
@@ -13,7 +13,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let trust = TrustStore::empty()
         .with_native_roots(false)
-        .with_pem_certificate(crate::tls::roots_pem());
+        .with_pem_certificate(crate::tls::aws_roots_pem());
     let context = TlsContext::builder()
         .with_trust_store(trust)
         .build()
@@ -32,13 +32,30 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .timeout_config(timeouts);
     if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
         // On Lambda everything comes from the environment and there is no ~/.aws: read no
-        // profile file (the loader would look for ~/.aws/config and ~/.aws/credentials).
+        // profile file (the loader would look for ~/.aws/config and ~/.aws/credentials), and
+        // take the region and the role's credentials from the variables Lambda sets instead of
+        // building the default chains (IMDS, ECS, SSO, web identity, STS clients): that
+        // construction was half of the loader's cost at a cold start. The credentials provider
+        // still reads the variables on the first call, not here.
         use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
         loader = loader.profile_files(
             EnvConfigFiles::builder()
                 .with_contents(EnvConfigFileKind::Config, "")
                 .build(),
         );
+        loader = loader.credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        );
+        if let Some(region) = lambda_region() {
+            loader = loader.region(aws_config::Region::new(region));
+        }
     }
     loader.load().await
+}
+
+/// The region Lambda sets for a function (`AWS_REGION`; `AWS_DEFAULT_REGION` as the SDK reads it).
+fn lambda_region() -> Option<String> {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
 }
