@@ -524,3 +524,177 @@ async fn missing_configuration_answers_503_naming_the_variable() -> TestResult {
         .contains("RAZORPAY_KEY_ID"));
     Ok(())
 }
+
+#[tokio::test]
+async fn a_refusal_after_a_lost_answer_is_not_a_failure_and_allows_no_second_refund() -> TestResult
+{
+    let app = TestApp::spawn().await?;
+    let s = app.seed_enrollment(24000, 8, 3, 72.0).await?;
+    // Razorpay makes the refund but the answer comes after our timeout; the retry with the same
+    // key is then refused (as "fully refunded already" would be).
+    app.razorpay
+        .push_fault(Fault::DelayAfterRecording(Duration::from_millis(1500)));
+    app.razorpay.push_fault(Fault::Refuse(
+        "The payment has been fully refunded already.".into(),
+    ));
+    let resp = app.post_refund(&refund_body(s.enrollment_id)).await?;
+    assert_eq!(
+        resp.status(),
+        202,
+        "a refusal after an unclear attempt is unknown"
+    );
+    assert_eq!(
+        app.termination_status(s.enrollment_id).await?,
+        vec!["pending"]
+    );
+    // The admin clicks again: refused, no second termination, no second refund.
+    assert_eq!(
+        app.post_refund(&refund_body(s.enrollment_id))
+            .await?
+            .status(),
+        409
+    );
+    let report = app.sync_refunds().await?;
+    assert_eq!(report.adopted, 1, "{report:?}");
+    assert_eq!(
+        app.termination_status(s.enrollment_id).await?,
+        vec!["processing"]
+    );
+    assert_eq!(app.razorpay.refunds().len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_refusal_while_razorpay_holds_the_refund_adopts_it_instead_of_failing() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let s = app.seed_enrollment(24000, 8, 3, 72.0).await?;
+    app.razorpay.push_fault(Fault::RefuseAfterRecording(
+        "The payment has been fully refunded already.".into(),
+    ));
+    let resp = app.post_refund(&refund_body(s.enrollment_id)).await?;
+    assert_eq!(resp.status(), 201);
+    let body: Value = resp.json().await?;
+    let held = app.razorpay.refunds();
+    assert_eq!(held.len(), 1);
+    assert_eq!(body["razorpayRefundId"], held[0].id.as_str());
+    assert_eq!(
+        app.termination_status(s.enrollment_id).await?,
+        vec!["processing"]
+    );
+    assert_eq!(app.enrollment_status(s.enrollment_id).await?, "terminated");
+    assert_eq!(
+        app.post_refund(&refund_body(s.enrollment_id))
+            .await?
+            .status(),
+        409
+    );
+    assert_eq!(app.razorpay.refunds().len(), 1);
+    Ok(())
+}
+
+/// A refund Razorpay accepted (the enrollment ended) and then failed.
+async fn failed_after_acceptance(
+    app: &TestApp,
+) -> Result<(uuid::Uuid, String), Box<dyn std::error::Error + Send + Sync>> {
+    let s = app.seed_enrollment(24000, 8, 3, 72.0).await?;
+    let resp = app.post_refund(&refund_body(s.enrollment_id)).await?;
+    assert_eq!(resp.status(), 201);
+    let v: Value = resp.json().await?;
+    let id = v["termination"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    app.razorpay.settle_all("failed");
+    let report = app.sync_refunds().await?;
+    assert_eq!(report.failed, 1, "{report:?}");
+    assert_eq!(
+        app.termination_status(s.enrollment_id).await?,
+        vec!["failed"]
+    );
+    assert_eq!(app.enrollment_status(s.enrollment_id).await?, "terminated");
+    Ok((s.enrollment_id, id))
+}
+
+#[tokio::test]
+async fn a_refund_razorpay_failed_after_accepting_can_be_retried_under_a_new_key() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let (enrollment, id) = failed_after_acceptance(&app).await?;
+    // The enrollment is terminated, so a new termination is refused: the retry is the way.
+    let resp = app.post_refund(&refund_body(enrollment)).await?;
+    assert_eq!(resp.status(), 409);
+
+    let resp = app.post_refund_retry(&id).await?;
+    assert_eq!(resp.status(), 201);
+    let body: Value = resp.json().await?;
+    assert_eq!(body["termination"]["refundStatus"], "processing");
+    assert_eq!(body["termination"]["refundAttempt"], 2);
+    assert_eq!(body["previousAttempts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(body["previousAttempts"][0]["attempt"], 1);
+    let held = app.razorpay.refunds();
+    assert_eq!(held.len(), 2, "the failed refund and the new one");
+    assert_eq!(held[0].status, "failed");
+    assert_eq!(held[1].amount, held[0].amount, "same amount");
+    assert_eq!(held[1].notes["attempt"], "2");
+    assert_eq!(body["razorpayRefundId"], held[1].id.as_str());
+
+    // Only a failed refund can be retried.
+    let resp = app.post_refund_retry(&id).await?;
+    assert_eq!(resp.status(), 409);
+    let v: Value = resp.json().await?;
+    assert_eq!(v["code"], "not_failed");
+
+    // It completes like any other.
+    app.razorpay.settle_all("processed");
+    app.sync_refunds().await?;
+    assert_eq!(app.termination_status(enrollment).await?, vec!["completed"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn twenty_concurrent_retries_make_one_attempt() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let (_, id) = failed_after_acceptance(&app).await?;
+    let calls = (0..20).map(|_| app.post_refund_retry(&id));
+    let statuses: Vec<u16> = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|r| r.map(|r| r.status().as_u16()).unwrap_or(0))
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        19,
+        "{statuses:?}"
+    );
+    assert_eq!(app.razorpay.refunds().len(), 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM refund_attempts").await?, 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn retry_refuses_bad_ids_unknown_terminations_and_non_admins() -> TestResult {
+    let app = TestApp::spawn().await?;
+    assert_eq!(app.post_refund_retry("not-a-uuid").await?.status(), 400);
+    assert_eq!(
+        app.post_refund_retry(&uuid::Uuid::new_v4().to_string())
+            .await?
+            .status(),
+        404
+    );
+    let resp = app
+        .http
+        .post(format!(
+            "{}/admin/refunds/{}/retry",
+            app.base,
+            uuid::Uuid::new_v4()
+        ))
+        .bearer_auth(app.parent_token(uuid::Uuid::new_v4()))
+        .send()
+        .await?;
+    assert_eq!(resp.status(), 403);
+    Ok(())
+}

@@ -585,3 +585,95 @@ async fn with_sqs_down_the_webhook_still_answers_and_the_notice_waits_in_the_out
     assert_eq!(report.published, 0);
     Ok(())
 }
+
+#[tokio::test]
+async fn refund_processed_after_we_failed_it_is_adopted_and_an_admin_told() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let (e, t) = pending_termination(&app).await?;
+    let rid = app.razorpay.refunds()[0].id.clone();
+    // We gave up on it (refund.failed of a stale read), then Razorpay says it was processed.
+    app.post_webhook(
+        &refund_event("refund.failed", &rid, "failed", &t),
+        "evt_f1",
+        None,
+    )
+    .await?;
+    assert_eq!(app.termination_status(e).await?, vec!["failed"]);
+    let r = app
+        .post_webhook(
+            &refund_event("refund.processed", &rid, "processed", &t),
+            "evt_p1",
+            None,
+        )
+        .await?;
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.termination_status(e).await?, vec!["completed"]);
+    assert_eq!(app.enrollment_status(e).await?, "terminated");
+    assert_eq!(
+        outbox_templates(&app).await?,
+        vec![
+            "refund_failed_admin",
+            "refund_adopted_admin",
+            "refund_initiated",
+            "refund_completed"
+        ]
+    );
+    // A late refund.created of the same refund changes nothing more.
+    app.post_webhook(
+        &refund_event("refund.created", &rid, "pending", &t),
+        "evt_c1",
+        None,
+    )
+    .await?;
+    assert_eq!(app.termination_status(e).await?, vec!["completed"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_refund_made_by_hand_is_linked_to_the_one_waiting_termination_of_its_payment(
+) -> TestResult {
+    let app = TestApp::spawn().await?;
+    let s = app.seed_enrollment(24000, 8, 3, 72.0).await?;
+    app.razorpay.push_fault(Fault::Refuse(
+        "Your account does not have enough balance to carry out the refund operation.".into(),
+    ));
+    let body = json!({ "enrollmentId": s.enrollment_id, "reason": "Family is relocating to another city" });
+    assert_eq!(app.post_refund(&body).await?.status(), 502);
+    assert_eq!(
+        app.termination_status(s.enrollment_id).await?,
+        vec!["failed"]
+    );
+    // The admin refunds by hand in Razorpay's dashboard: no notes of ours.
+    let manual = |event: &str, status: &str| {
+        json!({
+            "entity": "event", "account_id": "acc_test", "event": event, "contains": ["refund"],
+            "payload": { "refund": { "entity": {
+                "id": "rfnd_byhand0001", "entity": "refund", "amount": 15000, "currency": "INR",
+                "payment_id": s.payment_id, "notes": [], "status": status, "created_at": 1795500200
+            }}},
+            "created_at": 1795500201
+        })
+        .to_string()
+        .into_bytes()
+    };
+    let r = app
+        .post_webhook(&manual("refund.processed", "processed"), "evt_m1", None)
+        .await?;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        app.termination_status(s.enrollment_id).await?,
+        vec!["completed"]
+    );
+    let rid: Option<String> = app
+        .db()
+        .await?
+        .query_one(
+            "SELECT razorpay_refund_id FROM enrollment_terminations",
+            &[],
+        )
+        .await?
+        .get(0);
+    assert_eq!(rid.as_deref(), Some("rfnd_byhand0001"));
+    assert_eq!(app.enrollment_status(s.enrollment_id).await?, "terminated");
+    Ok(())
+}

@@ -10,9 +10,17 @@ pub const ENROLLMENT_PRORATED: &str = "00000000-0000-4000-8000-0000000000e1";
 /// 8 sessions, none completed, paid 2 hours ago: a full refund.
 pub const ENROLLMENT_FULL: &str = "00000000-0000-4000-8000-0000000000e2";
 
+/// 8 sessions, 2 completed, ended by a refund Razorpay accepted and then failed: retry it.
+pub const ENROLLMENT_REFUND_FAILED: &str = "00000000-0000-4000-8000-0000000000e3";
+/// The failed termination of `ENROLLMENT_REFUND_FAILED` (`POST /admin/refunds/{id}/retry`).
+pub const TERMINATION_FAILED: &str = "00000000-0000-4000-8000-0000000000a3";
+
 /// (razorpay payment id, amount in paise) of every captured demo payment.
-pub const PAYMENTS: &[(&str, i64)] =
-    &[("pay_DemoProrated01", 24000), ("pay_DemoFullRfnd02", 36000)];
+pub const PAYMENTS: &[(&str, i64)] = &[
+    ("pay_DemoProrated01", 24000),
+    ("pay_DemoFullRfnd02", 36000),
+    ("pay_DemoRfndFail03", 24000),
+];
 
 fn id(s: &str) -> anyhow::Result<Uuid> {
     Ok(Uuid::parse_str(s)?)
@@ -89,6 +97,37 @@ pub async fn seed(conn: &mut tokio_postgres::Client) -> anyhow::Result<()> {
                 )
                 .await?;
         }
+    }
+    // An enrollment whose refund Razorpay accepted and then failed: terminated, refund failed.
+    let e3 = id(ENROLLMENT_REFUND_FAILED)?;
+    let inserted = client
+        .execute(
+            "INSERT INTO enrollments (id, child_id, parent_id, coach_id, status, sessions_total, parent_email, child_name)
+             VALUES ($1, $2, $3, $4, 'terminated', 8, 'priya@example.com', 'Aarav') ON CONFLICT (id) DO NOTHING",
+            &[&e3, &child1, &parent, &coach],
+        )
+        .await?;
+    if inserted > 0 {
+        let (payment_id, amount) = PAYMENTS[2];
+        client
+            .execute(
+                "INSERT INTO payments (enrollment_id, parent_id, razorpay_order_id, razorpay_payment_id, amount, status, captured_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, 'captured', NOW() - INTERVAL '20 days', NOW() - INTERVAL '20 days')",
+                &[&e3, &parent, &format!("order_{}", &payment_id[4..]), &payment_id, &amount],
+            )
+            .await?;
+        client
+            .execute(
+                "INSERT INTO enrollment_terminations (id, enrollment_id, terminated_by, termination_reason,
+                   sessions_total, sessions_completed, sessions_remaining, original_amount, refund_amount,
+                   coach_settlement_amount, platform_retention, razorpay_payment_id, razorpay_refund_id,
+                   refund_status, refund_initiated_at, refund_failure_reason, created_by, updated_at)
+                 VALUES ($1, $2, 'admin', 'Family moved abroad; refund requested', 8, 2, 6, $3, 13500,
+                   5250, 5250, $4, 'rfnd_DemoFailed0001', 'failed', NOW() - INTERVAL '2 days',
+                   'The bank rejected the refund to this account', 'admin:demo', NOW() - INTERVAL '1 day')",
+                &[&id(TERMINATION_FAILED)?, &e3, &amount, &payment_id],
+            )
+            .await?;
     }
     client.commit().await?;
     Ok(())

@@ -26,6 +26,9 @@ pub enum Fault {
     DelayAfterRecording(Duration),
     /// A definite refusal (400 BAD_REQUEST_ERROR) with this description.
     Refuse(String),
+    /// Record the refund, then answer 400 with this description: Razorpay's answer says no
+    /// while it holds the refund (what a lost first answer followed by a retry can look like).
+    RefuseAfterRecording(String),
 }
 
 #[derive(Debug, Clone)]
@@ -284,6 +287,9 @@ async fn create_refund(
                     "server error",
                     None,
                 );
+            }
+            Some(Fault::RefuseAfterRecording(desc)) => {
+                return error(StatusCode::BAD_REQUEST, &desc, None);
             }
             Some(Fault::DelayAfterRecording(d)) => (refund.to_json(), Some(d)),
             _ => (refund.to_json(), None),

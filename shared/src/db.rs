@@ -26,6 +26,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_dashboard_indexes.sql",
         include_str!("../../migrations/0005_dashboard_indexes.sql"),
     ),
+    (
+        "0006_refund_attempts.sql",
+        include_str!("../../migrations/0006_refund_attempts.sql"),
+    ),
 ];
 
 /// How long a pooled connection may idle before its next checkout checks it first.

@@ -5,6 +5,7 @@ use crate::function::{Function, Route};
 
 pub static ALL: &[&Function] = &[
     &crate::refunds::INITIATE,
+    &crate::refunds::RETRY,
     &crate::refunds::SYNC,
     &crate::webhooks::PAYMENT_WEBHOOK,
     &crate::payments::RETRY,

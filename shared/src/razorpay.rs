@@ -184,6 +184,15 @@ impl RazorpayClient {
                 continue;
             }
             let (code, description) = error_fields(&body);
+            if !last.is_empty() {
+                // An earlier attempt timed out or got a 409/429/5xx: it may have done the work,
+                // and this 4xx can be Razorpay refusing the repeat (e.g. "fully refunded
+                // already"). Only the first answer can be a definite no.
+                tracing::warn!(what, status, code = %code, earlier = %last, "razorpay refused after an unclear attempt");
+                return Err(GatewayError::Unknown(format!(
+                    "HTTP {status} after an earlier attempt {last}"
+                )));
+            }
             tracing::info!(what, status, code = %code, "razorpay refused");
             return Err(GatewayError::Refused {
                 status,

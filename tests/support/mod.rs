@@ -200,6 +200,21 @@ impl TestApp {
             .await
     }
 
+    /// POST /admin/refunds/{id}/retry as an admin.
+    pub async fn post_refund_retry(
+        &self,
+        termination_id: &str,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.http
+            .post(format!(
+                "{}/admin/refunds/{termination_id}/retry",
+                self.base
+            ))
+            .bearer_auth(self.admin_token())
+            .send()
+            .await
+    }
+
     pub async fn post_refund(&self, body: &Value) -> reqwest::Result<reqwest::Response> {
         self.post_refund_raw(body.to_string(), Some(&self.admin_token()), None)
             .await

@@ -120,6 +120,29 @@ pub fn render(template: &str, data: &Value) -> Option<Rendered> {
                 vec![amount, termination, reason],
             )
         }
+        "refund_adopted_admin" => {
+            let amount = money(data, "refundAmount");
+            let termination = text(data, "terminationId", "?");
+            let refund = text(data, "razorpayRefundId", "?");
+            let conflict = data
+                .get("conflict")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let action = if conflict {
+                "Another refund of this enrollment is active: check Razorpay for a second refund of the same payment."
+            } else {
+                "The termination is now processing with this refund and the enrollment has ended."
+            };
+            build(
+                format!("Refund {refund} processed for failed termination {termination}"),
+                vec![
+                    format!("Razorpay processed refund {refund} of {amount} for termination {termination}, which we had recorded as failed."),
+                    action.into(),
+                ],
+                "admin_refund_adopted",
+                vec![amount, termination, refund],
+            )
+        }
         "payment_failed" => {
             let amount = money(data, "amount");
             let reason = text(data, "reason", "The payment did not go through.");
@@ -192,6 +215,7 @@ mod tests {
             "refund_initiated",
             "refund_completed",
             "refund_failed_admin",
+            "refund_adopted_admin",
             "payment_failed",
             "session_rescheduled_parent",
             "session_rescheduled_coach",

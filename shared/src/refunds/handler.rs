@@ -2,13 +2,13 @@
 //! that order, so that money never moves without a record and never moves twice.
 use super::calculator::{self, Calculation};
 use super::store::{self, InsertError, NewTermination, RefundStatus, Termination};
-use super::{accept_effects, apply_gateway_refund, Applied};
+use super::{accept_effects, apply_gateway_refund, attempt, Applied};
 use crate::context::AppContext;
 use crate::http::{body_bytes, header, json_response, respond, ApiError, MAX_JSON_BODY};
 use crate::idempotency::{self, Begin};
 use crate::razorpay::{CreateRefund, GatewayError, RazorpayClient, Refund};
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 pub const FUNCTION: &str = "refund-initiate";
@@ -98,7 +98,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     .await
 }
 
-fn termination_json(t: &Termination) -> Value {
+pub(crate) fn termination_json(t: &Termination) -> Value {
     serde_json::to_value(t).unwrap_or(Value::Null)
 }
 
@@ -199,66 +199,103 @@ async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, 
     drop(client);
     tracing::info!(termination_id = %termination.id, enrollment_id = %enrollment.id, "refund recorded as pending");
 
-    // Step 2: ask Razorpay, with the termination id as the idempotency key.
-    let outcome = request_refund(gateway, &termination).await;
+    // Step 2: ask Razorpay, with the termination's attempt key; step 3: record the outcome.
+    match attempt_refund(ctx, gateway, &termination).await? {
+        Settled::Accepted(t, refund_id) => Ok((
+            201,
+            json!({ "termination": termination_json(&t), "calculation": calc, "razorpayRefundId": refund_id }),
+        )),
+        Settled::Unknown => Ok(accepted_unknown(&termination, &calc)),
+    }
+}
 
-    // Step 3: record the outcome.
-    match outcome {
-        Ok(refund) => match record_accepted(ctx, &termination, &refund.id, &refund.status).await {
-            Ok(t) => Ok((
-                201,
-                json!({ "termination": termination_json(&t), "calculation": calc, "razorpayRefundId": refund.id }),
-            )),
-            Err(e) => {
-                // Razorpay has the refund; the sync job will adopt it from the pending row.
-                tracing::error!(termination_id = %termination.id, error = %e, "refund accepted but not recorded; left for refund-sync-cron");
-                Ok(accepted_unknown(&termination, &calc))
-            }
-        },
-        Err(GatewayError::Refused {
-            status,
-            code,
-            description,
-        }) => {
-            let client = ctx.pool.get().await?;
-            store::advance(
-                &**client,
-                termination.id,
-                RefundStatus::Failed,
-                None,
-                Some(&description),
-            )
-            .await?;
-            Err(ApiError::BadGateway {
-                message: "Razorpay refused the refund; the enrollment is unchanged".into(),
-                details: json!({
-                    "terminationId": termination.id,
-                    "gatewayStatus": status,
-                    "gatewayCode": code,
-                    "reason": description,
-                }),
-            })
-        }
+/// What one attempt at Razorpay came to, when it did not end in a refusal.
+pub(crate) enum Settled {
+    /// Razorpay holds the refund and it is recorded (processing or completed).
+    Accepted(Box<Termination>, String),
+    /// No definite answer: the termination stays `pending` for refund-sync-cron.
+    Unknown,
+}
+
+/// Sends the termination's current attempt to Razorpay and records the outcome. A refusal
+/// fails the termination (502) only after Razorpay's list of the payment's refunds shows none
+/// made by this attempt: a refusal can follow a request that did its work but whose answer was
+/// lost, and a termination failed while Razorpay holds its refund invites a second refund.
+pub(crate) async fn attempt_refund(
+    ctx: &AppContext,
+    gateway: &RazorpayClient,
+    termination: &Termination,
+) -> Result<Settled, ApiError> {
+    let refused = match request_refund(gateway, termination).await {
+        Ok(refund) => return Ok(record_or_leave(ctx, termination, &refund).await),
         Err(GatewayError::Unknown(why)) => {
             tracing::warn!(termination_id = %termination.id, why, "refund outcome unknown; left pending for refund-sync-cron");
-            Ok(accepted_unknown(&termination, &calc))
+            return Ok(Settled::Unknown);
+        }
+        Err(refused) => refused,
+    };
+    let refunds = match gateway.list_refunds(&termination.razorpay_payment_id).await {
+        Ok(refunds) => refunds,
+        Err(e) => {
+            tracing::warn!(termination_id = %termination.id, error = %e, "refused, and Razorpay's refund list is unavailable; left pending");
+            return Ok(Settled::Unknown);
+        }
+    };
+    let found = attempt::current(termination.id, termination.refund_attempt, None, &refunds);
+    let (status, code, description) = match (found, refused) {
+        (Some(refund), _) if refund.status != "failed" => {
+            tracing::warn!(termination_id = %termination.id, refund_id = %refund.id, "refused, but Razorpay holds this attempt's refund: adopted");
+            return Ok(record_or_leave(ctx, termination, refund).await);
+        }
+        (
+            _,
+            GatewayError::Refused {
+                status,
+                code,
+                description,
+            },
+        ) => (status, code, description),
+        (_, GatewayError::Unknown(_)) => return Ok(Settled::Unknown),
+    };
+    let client = ctx.pool.get().await?;
+    store::advance(
+        &**client,
+        termination.id,
+        RefundStatus::Failed,
+        None,
+        Some(&description),
+    )
+    .await?;
+    Err(ApiError::BadGateway {
+        message: "Razorpay refused the refund; the enrollment is unchanged".into(),
+        details: json!({
+            "terminationId": termination.id,
+            "gatewayStatus": status,
+            "gatewayCode": code,
+            "reason": description,
+        }),
+    })
+}
+
+async fn record_or_leave(ctx: &AppContext, termination: &Termination, refund: &Refund) -> Settled {
+    match record_accepted(ctx, termination, &refund.id, &refund.status).await {
+        Ok(t) => Settled::Accepted(Box::new(t), refund.id.clone()),
+        Err(e) => {
+            // Razorpay has the refund; the sync job will adopt it from the pending row.
+            tracing::error!(termination_id = %termination.id, error = %e, "refund accepted but not recorded; left for refund-sync-cron");
+            Settled::Unknown
         }
     }
 }
 
-/// Asks Razorpay for this termination's refund. The initiate handler and the sync job both go
-/// through here: Razorpay refuses a reused idempotency key with a different body, so every
-/// attempt must send exactly the same amount and notes under the termination id.
+/// Asks Razorpay for this termination's refund. The initiate handler, the retry and the sync job
+/// all go through here: Razorpay refuses a reused idempotency key with a different body, so
+/// every try of one attempt sends exactly the same amount and notes under the attempt's key.
 pub(crate) async fn request_refund(
     gateway: &RazorpayClient,
     t: &Termination,
 ) -> Result<Refund, GatewayError> {
-    let mut notes = Map::new();
-    notes.insert("terminationId".into(), Value::String(t.id.to_string()));
-    notes.insert(
-        "enrollmentId".into(),
-        Value::String(t.enrollment_id.to_string()),
-    );
+    let notes = attempt::notes(t.id, t.enrollment_id, t.refund_attempt);
     gateway
         .create_refund(
             &t.razorpay_payment_id,
@@ -266,7 +303,7 @@ pub(crate) async fn request_refund(
                 amount: t.refund_amount,
                 notes: &notes,
             },
-            &t.id.to_string(),
+            &attempt::idempotency_key(t.id, t.refund_attempt),
         )
         .await
 }

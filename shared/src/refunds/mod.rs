@@ -1,7 +1,9 @@
 //! Gap 1: prorated refunds. A refund is a forward-only state machine (pending → processing →
 //! completed | failed) driven by the initiate handler, the sync cron and Razorpay's webhooks.
+pub mod attempt;
 pub mod calculator;
 pub mod handler;
+pub mod retry;
 pub mod store;
 pub mod sync;
 
@@ -43,6 +45,41 @@ pub async fn apply_gateway_refund(
         ..Applied::default()
     };
     let mut current = termination.clone();
+
+    // A termination we had marked failed, whose refund Razorpay reports processed after all (an
+    // answer lost after a timeout, a refund made by hand): adopt it — the money has moved, so the
+    // enrollment ends — and tell an admin. Only `processed` revives: it is final at Razorpay,
+    // whereas a late `refund.created` may predate the failure.
+    if current.refund_status == RefundStatus::Failed && target == RefundStatus::Completed {
+        let conflict = store::other_active_exists(tx, current.enrollment_id, current.id).await?;
+        let revived = if conflict {
+            None
+        } else {
+            store::revive_failed(tx, current.id, refund_id).await?
+        };
+        let id = enqueue_notification(
+            tx,
+            "refund_adopted_admin",
+            CATEGORY_TRANSACTIONAL,
+            json!({ "admin": true }),
+            json!({
+                "terminationId": current.id,
+                "enrollmentId": current.enrollment_id,
+                "refundAmount": current.refund_amount,
+                "razorpayRefundId": refund_id,
+                // Another termination of the enrollment is active: two refunds may exist.
+                "conflict": conflict,
+            }),
+        )
+        .await?;
+        applied.outbox.push(id);
+        tracing::warn!(termination_id = %current.id, refund_id, conflict, "refund processed for a failed termination");
+        if let Some(t) = revived {
+            accept_effects(tx, &t, &mut applied).await?;
+            current = t;
+            applied.moved = true;
+        }
+    }
 
     // Razorpay accepted the refund: the enrollment ends now (step 3 of DESIGN §4).
     if current.refund_status == RefundStatus::Pending && target != RefundStatus::Failed {
@@ -157,6 +194,24 @@ pub static INITIATE: crate::function::Function = crate::function::Function {
         &crate::needs::RAZORPAY,
         &crate::needs::NOTIFICATIONS_QUEUE,
         &crate::needs::REFUND_SETTINGS,
+    ],
+};
+
+/// `refund-retry`: `POST /admin/refunds/{terminationId}/retry`.
+pub static RETRY: crate::function::Function = crate::function::Function {
+    name: retry::FUNCTION,
+    trigger: crate::function::Trigger::Http {
+        routes: &[crate::function::Route {
+            method: "POST",
+            path: "/admin/refunds/{terminationId}/retry",
+        }],
+        handler: |ctx, req| Box::pin(retry::handle(ctx, req)),
+    },
+    needs: &[
+        &crate::needs::DATABASE,
+        &crate::needs::JWT,
+        &crate::needs::RAZORPAY,
+        &crate::needs::NOTIFICATIONS_QUEUE,
     ],
 };
 

@@ -64,6 +64,8 @@ pub struct Termination {
     pub razorpay_payment_id: String,
     pub razorpay_refund_id: Option<String>,
     pub refund_status: RefundStatus,
+    /// 1 for the first request to Razorpay, n after n - 1 retries of a failed refund.
+    pub refund_attempt: i32,
     pub refund_initiated_at: Option<DateTime<Utc>>,
     pub refund_completed_at: Option<DateTime<Utc>>,
     pub refund_failure_reason: Option<String>,
@@ -76,37 +78,44 @@ const TERMINATION_COLUMNS: &str =
     "id, enrollment_id, terminated_by, termination_reason, termination_notes,
   sessions_total, sessions_completed, sessions_remaining, original_amount, refund_amount,
   coach_settlement_amount, platform_retention, razorpay_payment_id, razorpay_refund_id,
-  refund_status, refund_initiated_at, refund_completed_at, refund_failure_reason, created_at,
+  refund_status, refund_attempt, refund_initiated_at, refund_completed_at, refund_failure_reason, created_at,
   updated_at, created_by";
 
 impl Termination {
-    fn from_row(r: &Row) -> Self {
-        let status: String = r.get("refund_status");
-        Termination {
-            id: r.get("id"),
-            enrollment_id: r.get("enrollment_id"),
-            terminated_by: r.get("terminated_by"),
-            termination_reason: r.get("termination_reason"),
-            termination_notes: r.get("termination_notes"),
-            sessions_total: r.get("sessions_total"),
-            sessions_completed: r.get("sessions_completed"),
-            sessions_remaining: r.get("sessions_remaining"),
-            original_amount: r.get("original_amount"),
-            refund_amount: r.get("refund_amount"),
-            coach_settlement_amount: r.get("coach_settlement_amount"),
-            platform_retention: r.get("platform_retention"),
-            razorpay_payment_id: r.get("razorpay_payment_id"),
-            razorpay_refund_id: r.get("razorpay_refund_id"),
+    /// Every column read with `try_get`: a NULL or a type we did not create is an error the
+    /// handler answers with a 500 that names nothing, never a panic.
+    fn from_row(r: &Row) -> Result<Self, tokio_postgres::Error> {
+        let status: String = r.try_get("refund_status")?;
+        Ok(Termination {
+            id: r.try_get("id")?,
+            enrollment_id: r.try_get("enrollment_id")?,
+            terminated_by: r.try_get("terminated_by")?,
+            termination_reason: r.try_get("termination_reason")?,
+            termination_notes: r.try_get("termination_notes")?,
+            sessions_total: r.try_get("sessions_total")?,
+            sessions_completed: r.try_get("sessions_completed")?,
+            sessions_remaining: r.try_get("sessions_remaining")?,
+            original_amount: r.try_get("original_amount")?,
+            refund_amount: r.try_get("refund_amount")?,
+            coach_settlement_amount: r.try_get("coach_settlement_amount")?,
+            platform_retention: r.try_get("platform_retention")?,
+            razorpay_payment_id: r.try_get("razorpay_payment_id")?,
+            razorpay_refund_id: r.try_get("razorpay_refund_id")?,
             // The CHECK constraint keeps the column inside the four known states.
             refund_status: RefundStatus::parse(&status).unwrap_or(RefundStatus::Pending),
-            refund_initiated_at: r.get("refund_initiated_at"),
-            refund_completed_at: r.get("refund_completed_at"),
-            refund_failure_reason: r.get("refund_failure_reason"),
-            created_at: r.get("created_at"),
-            updated_at: r.get("updated_at"),
-            created_by: r.get("created_by"),
-        }
+            refund_attempt: r.try_get("refund_attempt")?,
+            refund_initiated_at: r.try_get("refund_initiated_at")?,
+            refund_completed_at: r.try_get("refund_completed_at")?,
+            refund_failure_reason: r.try_get("refund_failure_reason")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+            created_by: r.try_get("created_by")?,
+        })
     }
+}
+
+fn one(row: Option<Row>) -> Result<Option<Termination>, tokio_postgres::Error> {
+    row.as_ref().map(Termination::from_row).transpose()
 }
 
 #[derive(Debug, Clone)]
@@ -126,11 +135,14 @@ pub async fn lock_enrollment(
             &[(&id, Type::UUID)],
         )
         .await?;
-    Ok(row.map(|r| Enrollment {
-        id: r.get(0),
-        status: r.get(1),
-        sessions_total: r.get(2),
-    }))
+    row.map(|r| {
+        Ok(Enrollment {
+            id: r.try_get(0)?,
+            status: r.try_get(1)?,
+            sessions_total: r.try_get(2)?,
+        })
+    })
+    .transpose()
 }
 
 #[derive(Debug, Clone)]
@@ -242,7 +254,7 @@ pub async fn insert_termination(
         )
         .await;
     match result {
-        Ok(r) => Ok(Termination::from_row(&r)),
+        Ok(r) => Ok(Termination::from_row(&r)?),
         Err(e)
             if e.as_db_error().and_then(|d| d.constraint())
                 == Some("uq_terminations_one_active") =>
@@ -260,10 +272,7 @@ pub async fn lock_termination(
     let sql = format!(
         "SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations WHERE id = $1 FOR UPDATE"
     );
-    Ok(db
-        .query_typed_opt(&sql, &[(&id, Type::UUID)])
-        .await?
-        .map(|r| Termination::from_row(&r)))
+    one(db.query_typed_opt(&sql, &[(&id, Type::UUID)]).await?)
 }
 
 pub async fn lock_termination_by_refund_id(
@@ -273,10 +282,9 @@ pub async fn lock_termination_by_refund_id(
     let sql = format!(
         "SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations WHERE razorpay_refund_id = $1 FOR UPDATE"
     );
-    Ok(db
+    one(db
         .query_typed_opt(&sql, &[(&refund_id, Type::TEXT)])
-        .await?
-        .map(|r| Termination::from_row(&r)))
+        .await?)
 }
 
 /// Moves a termination forward to `to`, only from a state that may precede it. Returns the new
@@ -313,7 +321,7 @@ pub async fn advance(
             ],
         )
         .await?;
-    Ok(row.map(|r| Termination::from_row(&r)))
+    one(row)
 }
 
 pub async fn terminate_enrollment(
@@ -359,8 +367,8 @@ pub async fn enrollment_contact(
         .await?;
     Ok(match row {
         Some(r) => EnrollmentContact {
-            parent_id: r.get(0),
-            child_name: r.get(1),
+            parent_id: r.try_get(0)?,
+            child_name: r.try_get(1)?,
         },
         None => EnrollmentContact {
             parent_id: None,
@@ -382,10 +390,136 @@ pub async fn due_for_sync(
          ORDER BY updated_at LIMIT $2"
     );
     let secs = min_age_secs as f64;
-    Ok(db
-        .query_typed(&sql, &[(&secs, Type::FLOAT8), (&limit, Type::INT8)])
+    db.query_typed(&sql, &[(&secs, Type::FLOAT8), (&limit, Type::INT8)])
         .await?
         .iter()
         .map(Termination::from_row)
-        .collect())
+        .collect()
+}
+
+/// A failed termination whose refund Razorpay holds after all (a late `refund.processed`, or a
+/// refund found in Razorpay's list before giving up): back to `processing` with that refund.
+/// Only from `failed`; `None` otherwise.
+pub async fn revive_failed(
+    db: &impl GenericClient,
+    id: Uuid,
+    refund_id: &str,
+) -> Result<Option<Termination>, tokio_postgres::Error> {
+    let sql = format!(
+        "UPDATE enrollment_terminations SET refund_status = 'processing',
+           razorpay_refund_id = $2, refund_failure_reason = NULL,
+           refund_initiated_at = COALESCE(refund_initiated_at, NOW()), updated_at = NOW()
+         WHERE id = $1 AND refund_status = 'failed'
+         RETURNING {TERMINATION_COLUMNS}"
+    );
+    one(db
+        .query_typed_opt(&sql, &[(&id, Type::UUID), (&refund_id, Type::TEXT)])
+        .await?)
+}
+
+/// Whether the enrollment has a termination other than `except` that has not failed.
+pub async fn other_active_exists(
+    db: &impl GenericClient,
+    enrollment_id: Uuid,
+    except: Uuid,
+) -> Result<bool, tokio_postgres::Error> {
+    Ok(db
+        .query_typed_opt(
+            "SELECT 1 FROM enrollment_terminations
+             WHERE enrollment_id = $1 AND id <> $2 AND refund_status <> 'failed' LIMIT 1",
+            &[(&enrollment_id, Type::UUID), (&except, Type::UUID)],
+        )
+        .await?
+        .is_some())
+}
+
+/// Keeps the attempt that ended (its refund id and reason) before a retry replaces it.
+pub async fn insert_attempt_history(
+    db: &impl GenericClient,
+    t: &Termination,
+    retried_by: &str,
+) -> Result<u64, tokio_postgres::Error> {
+    db.execute_typed(
+        "INSERT INTO refund_attempts (termination_id, attempt, razorpay_refund_id, failure_reason,
+           ended_at, retried_by)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        &[
+            (&t.id, Type::UUID),
+            (&t.refund_attempt, Type::INT4),
+            (&t.razorpay_refund_id, Type::TEXT),
+            (&t.refund_failure_reason, Type::TEXT),
+            (&t.updated_at, Type::TIMESTAMPTZ),
+            (&retried_by, Type::TEXT),
+        ],
+    )
+    .await
+}
+
+/// Starts the next attempt of a failed termination: `pending` again, under attempt n + 1, with
+/// no refund id. Only from `failed`; `None` otherwise.
+pub async fn begin_next_attempt(
+    db: &impl GenericClient,
+    id: Uuid,
+) -> Result<Option<Termination>, tokio_postgres::Error> {
+    let sql = format!(
+        "UPDATE enrollment_terminations SET refund_status = 'pending',
+           refund_attempt = refund_attempt + 1, razorpay_refund_id = NULL,
+           refund_failure_reason = NULL, refund_initiated_at = NULL, updated_at = NOW()
+         WHERE id = $1 AND refund_status = 'failed'
+         RETURNING {TERMINATION_COLUMNS}"
+    );
+    one(db.query_typed_opt(&sql, &[(&id, Type::UUID)]).await?)
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PastAttempt {
+    pub attempt: i32,
+    pub razorpay_refund_id: Option<String>,
+    pub failure_reason: Option<String>,
+    pub ended_at: DateTime<Utc>,
+    pub retried_by: String,
+}
+
+/// The attempts of a termination that ended before its current one, oldest first.
+pub async fn attempt_history(
+    db: &impl GenericClient,
+    id: Uuid,
+) -> Result<Vec<PastAttempt>, tokio_postgres::Error> {
+    db.query_typed(
+        "SELECT attempt, razorpay_refund_id, failure_reason, ended_at, retried_by
+         FROM refund_attempts WHERE termination_id = $1 ORDER BY attempt",
+        &[(&id, Type::UUID)],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(PastAttempt {
+            attempt: r.try_get(0)?,
+            razorpay_refund_id: r.try_get(1)?,
+            failure_reason: r.try_get(2)?,
+            ended_at: r.try_get(3)?,
+            retried_by: r.try_get(4)?,
+        })
+    })
+    .collect()
+}
+
+/// The terminations of a payment that wait for a refund (pending with none made yet, or
+/// failed), locked: a refund made by hand in Razorpay's dashboard is linked to the one.
+pub async fn lock_waiting_for_payment(
+    db: &impl GenericClient,
+    payment_id: &str,
+) -> Result<Vec<Termination>, tokio_postgres::Error> {
+    let sql = format!(
+        "SELECT {TERMINATION_COLUMNS} FROM enrollment_terminations
+         WHERE razorpay_payment_id = $1
+           AND ((refund_status = 'pending' AND razorpay_refund_id IS NULL) OR refund_status = 'failed')
+         ORDER BY created_at FOR UPDATE"
+    );
+    db.query_typed(&sql, &[(&payment_id, Type::TEXT)])
+        .await?
+        .iter()
+        .map(Termination::from_row)
+        .collect()
 }

@@ -57,15 +57,12 @@ enum Outcome {
 }
 
 fn ours<'a>(t: &Termination, refunds: &'a [Refund]) -> Option<&'a Refund> {
-    let id = t.id.to_string();
-    refunds
-        .iter()
-        .find(|r| r.termination_id() == Some(id.as_str()))
-        .or_else(|| {
-            t.razorpay_refund_id
-                .as_deref()
-                .and_then(|rid| refunds.iter().find(|r| r.id == rid))
-        })
+    super::attempt::current(
+        t.id,
+        t.refund_attempt,
+        t.razorpay_refund_id.as_deref(),
+        refunds,
+    )
 }
 
 async fn sync_one(

@@ -67,6 +67,8 @@ struct PaymentEntity {
 struct RefundEntity {
     id: String,
     #[serde(default)]
+    payment_id: Option<String>,
+    #[serde(default)]
     status: Option<String>,
     #[serde(default, deserialize_with = "notes_map")]
     notes: Map<String, Value>,
@@ -176,6 +178,32 @@ async fn on_refund(tx: &impl GenericClient, event: &Event) -> Result<Effect, Api
     };
     if termination.is_none() {
         termination = refund_store::lock_termination_by_refund_id(tx, &refund.id).await?;
+    }
+    if termination.is_none() && by_note.is_none() {
+        // A refund made by hand in Razorpay's dashboard carries none of our notes: it belongs to
+        // the termination of its payment that waits for a refund, when there is exactly one.
+        if let Some(payment_id) = present(&refund.payment_id) {
+            let mut waiting = refund_store::lock_waiting_for_payment(tx, payment_id).await?;
+            if waiting.len() == 1 {
+                termination = waiting.pop();
+                tracing::info!(refund_id = %refund.id, "refund made outside this system linked by its payment");
+            } else if waiting.len() > 1 {
+                tracing::warn!(refund_id = %refund.id, waiting = waiting.len(), "refund of a payment with several waiting terminations; not linked");
+            }
+        }
+    }
+    if let Some(t) = &termination {
+        let attempt = crate::refunds::attempt::attempt_in_notes(&refund.notes, t.id);
+        let known = t.razorpay_refund_id.as_deref() == Some(refund.id.as_str());
+        if matches!(attempt, Some(n) if n != t.refund_attempt) && !known {
+            // An event of an attempt that ended before a retry: the current attempt decides.
+            tracing::warn!(refund_id = %refund.id, termination_id = %t.id, "refund event of an earlier attempt; ignored");
+            return Ok((
+                "ignored",
+                Some("refund of an earlier attempt".into()),
+                Vec::new(),
+            ));
+        }
     }
     let Some(t) = termination else {
         tracing::warn!(refund_id = %refund.id, "refund event for an unknown refund; kept");
