@@ -677,3 +677,204 @@ async fn a_refund_made_by_hand_is_linked_to_the_one_waiting_termination_of_its_p
     assert_eq!(app.enrollment_status(s.enrollment_id).await?, "terminated");
     Ok(())
 }
+
+#[tokio::test]
+async fn capture_time_is_razorpays_not_the_late_deliverys() -> TestResult {
+    let app = TestApp::spawn().await?;
+    app.db()
+        .await?
+        .execute(
+            "INSERT INTO payments (razorpay_order_id, amount, status) VALUES ('order_Late', 24000, 'created')",
+            &[],
+        )
+        .await?;
+    // Captured 20 hours ago; the webhook only gets through now (Razorpay retries for a day).
+    let captured = chrono::Utc::now().timestamp() - 20 * 3600;
+    let body = json!({
+        "entity": "event", "account_id": "acc_test", "event": "payment.captured", "contains": ["payment"],
+        "payload": { "payment": { "entity": {
+            "id": "pay_Late1", "entity": "payment", "amount": 24000, "currency": "INR", "status": "captured",
+            "order_id": "order_Late", "captured": true, "notes": [], "created_at": captured - 40
+        }}},
+        "created_at": captured
+    })
+    .to_string()
+    .into_bytes();
+    assert_eq!(
+        app.post_webhook(&body, "evt_late", None).await?.status(),
+        200
+    );
+    let at: chrono::DateTime<chrono::Utc> = app
+        .db()
+        .await?
+        .query_one(
+            "SELECT captured_at FROM payments WHERE razorpay_payment_id = 'pay_Late1'",
+            &[],
+        )
+        .await?
+        .get(0);
+    assert_eq!(at.timestamp(), captured);
+    Ok(())
+}
+
+/// The state a storm of payment events leaves: each failure and whether it was converted, each
+/// captured payment, the retry tokens still live.
+async fn payment_state(
+    app: &TestApp,
+) -> Result<(Vec<(String, bool)>, Vec<String>, i64), Box<dyn std::error::Error + Send + Sync>> {
+    let db = app.db().await?;
+    let failures = db
+        .query(
+            "SELECT razorpay_payment_id, converted_at IS NOT NULL FROM failed_payments ORDER BY 1",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let captured = db
+        .query(
+            "SELECT razorpay_payment_id FROM payments WHERE status = 'captured' ORDER BY 1",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let live = app
+        .count("SELECT COUNT(*) FROM payment_retry_tokens WHERE used_at IS NULL")
+        .await?;
+    Ok((failures, captured, live))
+}
+
+#[tokio::test]
+async fn a_capture_and_a_failure_of_one_order_at_once_never_leave_a_paid_parent_with_a_failure(
+) -> TestResult {
+    let app = TestApp::spawn().await?;
+    let notes = json!({"childName": "Kabir"});
+    for round in 0..5 {
+        let calls = (0..40).map(|i| {
+            let order = format!("order_R{round}x{i}");
+            let failed = payment_failed(
+                &format!("pay_F{round}x{i}"),
+                &order,
+                json!("meera@example.com"),
+                json!("+919811111111"),
+                notes.clone(),
+            );
+            let captured =
+                payment_captured("payment.captured", &format!("pay_C{round}x{i}"), &order);
+            let app = &app;
+            let (fid, cid) = (format!("evt_f{round}x{i}"), format!("evt_c{round}x{i}"));
+            async move {
+                let (a, b) = tokio::join!(
+                    app.post_webhook(&failed, &fid, None),
+                    app.post_webhook(&captured, &cid, None)
+                );
+                Ok::<_, reqwest::Error>((a?.status().as_u16(), b?.status().as_u16()))
+            }
+        });
+        for r in futures::future::join_all(calls).await {
+            assert_eq!(r?, (200, 200));
+        }
+    }
+    let (failures, captured, live) = payment_state(&app).await?;
+    assert_eq!(failures.len(), 200);
+    assert_eq!(captured.len(), 200);
+    let unconverted: Vec<_> = failures.iter().filter(|(_, c)| !c).collect();
+    assert!(
+        unconverted.is_empty(),
+        "paid but left failed: {unconverted:?}"
+    );
+    assert_eq!(live, 0, "a paid order has no live retry link");
+    // A notice went out only for a failure decided before its capture, and then its link is
+    // spent (checked above): one notice per notified failure, never more.
+    let notices = app
+        .count("SELECT COUNT(*) FROM outbox WHERE payload->>'template' = 'payment_failed'")
+        .await?;
+    let notified = app
+        .count("SELECT COUNT(*) FROM failed_payments WHERE notified")
+        .await?;
+    assert_eq!(notices, notified);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_shuffled_storm_of_a_thousand_deliveries_ends_where_the_in_order_pass_ends() -> TestResult
+{
+    use futures::StreamExt;
+    use rand::seq::SliceRandom;
+    // 150 orders: some fail then pay, some fail twice then pay, some only fail, some only pay;
+    // every event is delivered two or three times.
+    let mut events: Vec<(String, Vec<u8>)> = Vec::new();
+    let notes = json!({"childName": "Kabir"});
+    for i in 0..150 {
+        let order = format!("order_S{i}");
+        let fail = |n: u32| {
+            (
+                format!("evt_sf{i}_{n}"),
+                payment_failed(
+                    &format!("pay_SF{i}_{n}"),
+                    &order,
+                    json!("meera@example.com"),
+                    json!("+919811111111"),
+                    notes.clone(),
+                ),
+            )
+        };
+        let pay = (
+            format!("evt_sc{i}"),
+            payment_captured("payment.captured", &format!("pay_SC{i}"), &order),
+        );
+        match i % 4 {
+            0 => events.extend([fail(1), pay]),
+            1 => events.extend([fail(1), fail(2), pay]),
+            2 => events.push(fail(1)),
+            _ => events.push(pay),
+        }
+    }
+    let mut deliveries: Vec<(String, Vec<u8>)> = Vec::new();
+    for (n, e) in events.iter().enumerate() {
+        for _ in 0..(2 + n % 2) {
+            deliveries.push(e.clone());
+        }
+    }
+    assert!(deliveries.len() >= 600);
+
+    let in_order = TestApp::spawn().await?;
+    for (id, body) in &deliveries {
+        assert_eq!(in_order.post_webhook(body, id, None).await?.status(), 200);
+    }
+    let storm = TestApp::spawn().await?;
+    let mut shuffled = deliveries.clone();
+    shuffled.shuffle(&mut rand::rng());
+    let statuses: Vec<u16> = futures::stream::iter(shuffled.iter())
+        .map(|(id, body)| {
+            let storm = &storm;
+            async move {
+                storm
+                    .post_webhook(body, id, None)
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0)
+            }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+
+    let (a, b) = (
+        payment_state(&in_order).await?,
+        payment_state(&storm).await?,
+    );
+    assert_eq!(a, b, "the storm must end where the in-order pass ends");
+    assert_eq!(
+        storm.count("SELECT COUNT(*) FROM webhook_events").await?,
+        events.len() as i64,
+        "each event once"
+    );
+    // Paid orders end converted; orders that only failed keep one live link each.
+    assert_eq!(a.2, (0..150).filter(|i| i % 4 == 2).count() as i64);
+    Ok(())
+}

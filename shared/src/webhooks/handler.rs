@@ -22,6 +22,9 @@ const PROVIDER: &str = "razorpay";
 struct Event {
     #[serde(default)]
     event: String,
+    /// When Razorpay created the event (for `payment.captured`, the capture), epoch seconds.
+    #[serde(default)]
+    created_at: Option<i64>,
     #[serde(default)]
     payload: Payload,
 }
@@ -357,6 +360,15 @@ async fn on_payment_failed(
     Ok(("recorded_and_notified", None, vec![id]))
 }
 
+/// When the money was captured, by Razorpay's clock: the event's time, else the payment's
+/// creation, else now (an event without either).
+fn capture_time(event_at: Option<i64>, payment_at: Option<i64>) -> chrono::DateTime<chrono::Utc> {
+    event_at
+        .or(payment_at)
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .unwrap_or_else(chrono::Utc::now)
+}
+
 async fn on_payment_captured(tx: &Transaction<'_>, event: &Event) -> Result<Effect, ApiError> {
     let db = tx;
     let Some(p) = event.payload.payment.as_ref().map(|w| &w.entity) else {
@@ -369,11 +381,16 @@ async fn on_payment_captured(tx: &Transaction<'_>, event: &Event) -> Result<Effe
     let order_id = present(&p.order_id)
         .map(str::to_string)
         .or_else(|| event.payload.order.as_ref().map(|o| o.entity.id.clone()));
-    let captured_at = p
-        .created_at
-        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
-        .unwrap_or_else(chrono::Utc::now);
-    let updated = store::capture_payment(db, &p.id, order_id.as_deref()).await?;
+    // Razorpay's time, not this delivery's: a webhook retried hours later must not stretch the
+    // 24-hour full-refund window that starts at the capture.
+    let captured_at = capture_time(event.created_at, p.created_at);
+    if let Some(order_id) = &order_id {
+        // The same lock as a failure of this order takes: a failure delivered at the same moment
+        // either commits first (and is converted below) or sees this capture (and is recorded
+        // converted, with no link and no notice).
+        store::lock_order(db, order_id).await?;
+    }
+    let updated = store::capture_payment(db, &p.id, order_id.as_deref(), captured_at).await?;
     let known = store::payment_known(db, &p.id).await?;
     if !known {
         // A payment we had no row for (created outside this backend): keep a record of the money.

@@ -153,13 +153,18 @@ pub async fn capture_payment(
     db: &impl GenericClient,
     payment_id: &str,
     order_id: Option<&str>,
+    captured_at: chrono::DateTime<chrono::Utc>,
 ) -> R<u64> {
     db.execute_typed(
         "UPDATE payments SET status = 'captured', razorpay_payment_id = COALESCE(razorpay_payment_id, $1),
-           captured_at = COALESCE(captured_at, NOW())
+           captured_at = COALESCE(captured_at, $3)
          WHERE (razorpay_payment_id = $1 OR (razorpay_payment_id IS NULL AND razorpay_order_id = $2))
            AND status NOT IN ('captured', 'refunded')",
-        &[(&payment_id, Type::TEXT), (&order_id, Type::TEXT)],
+        &[
+            (&payment_id, Type::TEXT),
+            (&order_id, Type::TEXT),
+            (&captured_at, Type::TIMESTAMPTZ),
+        ],
     )
     .await
 }
