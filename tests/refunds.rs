@@ -698,3 +698,85 @@ async fn retry_refuses_bad_ids_unknown_terminations_and_non_admins() -> TestResu
     assert_eq!(resp.status(), 403);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_hung_sqs_does_not_hold_the_answer_after_the_money_moved() -> TestResult {
+    let app = TestApp::spawn_sqs_hung().await?;
+    let s = app.seed_enrollment(24000, 8, 3, 72.0).await?;
+    let started = std::time::Instant::now();
+    let resp = app.post_refund(&refund_body(s.enrollment_id)).await?;
+    let took = started.elapsed();
+    assert_eq!(resp.status(), 201);
+    // The publish gives up after its budget (1.5 s); without one the SDK's own deadline (8 s)
+    // would hold the admin's answer.
+    assert!(took < Duration::from_secs(5), "answered after {took:?}");
+    // The notice is not lost: it waits in the outbox for the relay.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
+            .await?,
+        1
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_idempotency_key_abandoned_by_its_first_request_can_be_taken_over_after_the_lease(
+) -> TestResult {
+    let app = TestApp::spawn().await?;
+    let s = app.seed_enrollment(24000, 8, 3, 72.0).await?;
+    let body = refund_body(s.enrollment_id).to_string();
+    let hash = shared::idempotency::hash_body(body.as_bytes());
+    let scope = format!("refund-initiate:{}", support::ADMIN_USER);
+    let db = app.db().await?;
+    // A first request that died 10 s ago: still inside its lease → 409 in progress.
+    db.execute(
+        "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, 'k-dead', $2, NOW() - INTERVAL '10 seconds')",
+        &[&scope, &hash],
+    )
+    .await?;
+    let resp = app
+        .post_refund_raw(body.clone(), Some(&app.admin_token()), Some("k-dead"))
+        .await?;
+    assert_eq!(resp.status(), 409);
+    assert_eq!(
+        resp.json::<Value>().await?["code"],
+        "idempotency_key_in_progress"
+    );
+    // Past the lease, the same request takes the key over and runs.
+    db.execute(
+        "UPDATE idempotency_keys SET created_at = NOW() - INTERVAL '2 minutes' WHERE key = 'k-dead'",
+        &[],
+    )
+    .await?;
+    let resp = app
+        .post_refund_raw(body.clone(), Some(&app.admin_token()), Some("k-dead"))
+        .await?;
+    assert_eq!(resp.status(), 201);
+    // And its answer is stored for replay.
+    let again = app
+        .post_refund_raw(body, Some(&app.admin_token()), Some("k-dead"))
+        .await?;
+    assert_eq!(again.status(), 201);
+    assert_eq!(
+        again
+            .headers()
+            .get("idempotent-replayed")
+            .and_then(|v| v.to_str().ok()),
+        Some("true")
+    );
+    // Another body is still refused even past the lease.
+    db.execute(
+        "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, 'k-old', 'other', NOW() - INTERVAL '2 minutes')",
+        &[&scope],
+    )
+    .await?;
+    let resp = app
+        .post_refund_raw(
+            refund_body(s.enrollment_id).to_string(),
+            Some(&app.admin_token()),
+            Some("k-old"),
+        )
+        .await?;
+    assert_eq!(resp.status(), 409);
+    Ok(())
+}

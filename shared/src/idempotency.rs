@@ -15,6 +15,10 @@ pub enum Begin {
     Replay(Response<Body>),
 }
 
+/// How long a key stays "in progress" before a retry may take it over: well past any function's
+/// timeout (20 s for the refund), so the first request is surely gone.
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub fn validate_key(key: &str) -> Result<(), ApiError> {
     if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
         return Err(ApiError::invalid_field(
@@ -58,19 +62,39 @@ pub async fn begin(
             &[(&scope, Type::TEXT), (&key, Type::TEXT)],
         )
         .await?;
+    // A first request that died (its Lambda timed out, its connection dropped) never finishes
+    // its key: after the lease the same request may take it over instead of a 409 forever.
+    let taken_over = client
+        .query_typed_opt(
+            "UPDATE idempotency_keys SET created_at = NOW()
+             WHERE scope = $1 AND key = $2 AND request_hash = $3 AND response_status IS NULL
+               AND created_at < NOW() - make_interval(secs => $4::DOUBLE PRECISION)
+             RETURNING 1",
+            &[
+                (&scope, Type::TEXT),
+                (&key, Type::TEXT),
+                (&request_hash, Type::TEXT),
+                (&LEASE.as_secs_f64(), Type::FLOAT8),
+            ],
+        )
+        .await?;
+    if taken_over.is_some() {
+        tracing::warn!(scope, "idempotency key abandoned by its first request; taken over");
+        return Ok(Begin::Proceed);
+    }
     let Some(row) = row else {
         // Abandoned between our insert and read: treat it as in progress; a retry will proceed.
         return Err(in_progress());
     };
-    let stored_hash: String = row.get(0);
+    let stored_hash: String = row.try_get(0)?;
     if stored_hash != request_hash {
         return Err(ApiError::Conflict {
             code: "idempotency_key_reused",
             message: "this Idempotency-Key was already used with a different request body".into(),
         });
     }
-    let status: Option<i32> = row.get(1);
-    let body: Option<Value> = row.get(2);
+    let status: Option<i32> = row.try_get(1)?;
+    let body: Option<Value> = row.try_get(2)?;
     match (status, body) {
         (Some(s), Some(b)) => {
             let mut resp = json_response(u16::try_from(s).unwrap_or(200), &b);

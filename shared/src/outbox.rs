@@ -42,6 +42,9 @@ pub async fn enqueue_notification(
     Ok(id)
 }
 
+/// How long a request waits, after its commit, for its outbox rows to reach SQS.
+pub const POST_COMMIT_BUDGET: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// Where each topic goes on SQS.
 #[derive(Clone)]
 pub struct Publisher {
@@ -98,7 +101,14 @@ impl Publisher {
     /// Publishes the given rows if still unpublished. Each row is locked while it is sent, so two
     /// publishers (this and the relay) never send the same row at once. Failures are recorded on
     /// the row and retried later with backoff; returns how many were published.
+    /// Publishes rows just committed, after the commit, within `POST_COMMIT_BUDGET`: the money
+    /// has moved and the answer must not wait on a hung SQS. What is not sent in time stays in
+    /// the outbox for `outbox-relay`.
     pub async fn publish(&self, pool: &Pool, ids: &[Uuid]) -> usize {
+        self.publish_within(pool, ids, POST_COMMIT_BUDGET).await
+    }
+
+    async fn publish_all(&self, pool: &Pool, ids: &[Uuid]) -> usize {
         let mut published = 0;
         for id in ids {
             match self.publish_one(pool, *id).await {
@@ -121,7 +131,7 @@ impl Publisher {
         ids: &[Uuid],
         budget: std::time::Duration,
     ) -> usize {
-        match tokio::time::timeout(budget, self.publish(pool, ids)).await {
+        match tokio::time::timeout(budget, self.publish_all(pool, ids)).await {
             Ok(n) => n,
             Err(_) => {
                 tracing::warn!(

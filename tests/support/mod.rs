@@ -46,17 +46,31 @@ impl TestApp {
     pub async fn spawn_with(
         tweak: impl FnOnce(Config) -> Config,
     ) -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
-        Self::spawn_full(tweak, false).await
+        Self::spawn_full(tweak, None).await
     }
 
     /// The app with SQS unreachable (its endpoint a closed port), to play an outage.
     pub async fn spawn_sqs_down() -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
-        Self::spawn_full(|c| c, true).await
+        Self::spawn_full(|c| c, Some("http://127.0.0.1:9".into())).await
+    }
+
+    /// The app with an SQS that accepts connections and never answers, built from the shared
+    /// AWS config (its timeouts): a hung AWS endpoint.
+    pub async fn spawn_sqs_hung() -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        Self::spawn_full(|c| c, Some(url)).await
     }
 
     async fn spawn_full(
         tweak: impl FnOnce(Config) -> Config,
-        sqs_down: bool,
+        sqs_down: Option<String>,
     ) -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
         let db_url = devtools::testdb::fresh_database().await?;
         let app_db_url = devtools::testdb::app_url(&db_url)?;
@@ -94,11 +108,11 @@ impl TestApp {
             )?
             .with_retries(3, Duration::from_millis(10)),
         );
-        if sqs_down {
-            let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        if let Some(endpoint) = sqs_down {
+            let conf = shared::aws::sdk_config().await;
             let dead = aws_sdk_sqs::Client::from_conf(
                 aws_sdk_sqs::config::Builder::from(&conf)
-                    .endpoint_url("http://127.0.0.1:9")
+                    .endpoint_url(endpoint)
                     .build(),
             );
             ctx = ctx.with_publisher(shared::outbox::Publisher::new(
