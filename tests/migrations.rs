@@ -16,9 +16,17 @@ async fn migrating_twice_is_a_no_op() -> TestResult {
     assert!(shared::db::migrate(&mut c).await?.is_empty());
     // Re-running every file by hand is safe too (IF NOT EXISTS forms).
     for (name, sql) in shared::db::MIGRATIONS {
-        c.batch_execute(sql)
-            .await
-            .map_err(|e| format!("{name}: {e}"))?;
+        if shared::db::is_no_transaction(sql) {
+            for statement in shared::db::statements(sql) {
+                c.batch_execute(&statement)
+                    .await
+                    .map_err(|e| format!("{name}: {e}"))?;
+            }
+        } else {
+            c.batch_execute(sql)
+                .await
+                .map_err(|e| format!("{name}: {e}"))?;
+        }
     }
     let n: i64 = c
         .query_one("SELECT COUNT(*) FROM schema_migrations", &[])
@@ -56,5 +64,43 @@ async fn one_active_termination_per_enrollment_and_parts_must_sum() -> TestResul
             .and_then(|d| d.constraint().map(str::to_string))
     });
     assert_eq!(err.as_deref(), Some("terminations_parts_sum"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_concurrently_file_runs_outside_a_transaction_and_rebuilds_an_invalid_index() -> TestResult
+{
+    let mut c = fresh().await?;
+    let file = "-- migrate: no-transaction\n\
+        CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_test_amount ON payments(amount);\n\
+        CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_test_currency ON payments(currency);\n";
+    let list = [("9001_test_concurrently.sql", file)];
+    assert_eq!(
+        shared::db::migrate_with(&mut c, &list).await?,
+        vec!["9001_test_concurrently.sql"]
+    );
+    let valid = "SELECT COUNT(*) FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid
+                 WHERE x.relname IN ('idx_test_amount', 'idx_test_currency') AND i.indisvalid";
+    let n: i64 = c.query_one(valid, &[]).await?.get(0);
+    assert_eq!(n, 2);
+    assert!(shared::db::migrate_with(&mut c, &list).await?.is_empty());
+
+    // A build that failed half-way leaves an INVALID index: the next run drops and rebuilds it
+    // instead of keeping it because it "exists".
+    c.batch_execute(
+        "UPDATE pg_index SET indisvalid = FALSE WHERE indexrelid = 'idx_test_amount'::regclass;
+         DELETE FROM schema_migrations WHERE name = '9001_test_concurrently.sql'",
+    )
+    .await?;
+    assert_eq!(
+        shared::db::migrate_with(&mut c, &list).await?,
+        vec!["9001_test_concurrently.sql"]
+    );
+    let n: i64 = c.query_one(valid, &[]).await?.get(0);
+    assert_eq!(n, 2);
+
+    // The same file run in one transaction is refused by PostgreSQL: why the marker exists.
+    let tx = c.transaction().await?;
+    assert!(tx.batch_execute(file).await.is_err());
     Ok(())
 }

@@ -459,3 +459,74 @@ async fn relay_keeps_rows_while_sqs_is_down_then_publishes_each_once() -> TestRe
     assert_eq!(ns, (0..30).collect::<Vec<i64>>());
     Ok(())
 }
+
+#[tokio::test]
+async fn the_dispatcher_writes_the_retry_link_at_send_time_and_the_same_one_on_redelivery(
+) -> TestResult {
+    let (app, whatsapp) = app_with_channels().await?;
+    let p = parent(&app, "+919800000201", json!({})).await?;
+    let failed_id = Uuid::new_v4();
+    let msg = json!({ "id": Uuid::new_v4(), "template": "payment_failed", "category": "transactional",
+        "recipient": { "parentId": p },
+        "data": { "childName": "Kabir", "amount": 24000, "reason": "Bank down", "failedPaymentId": failed_id } });
+    let link = format!(
+        "https://yestoryd.test/payment/retry?token={}",
+        shared::payments::retry::link_token(support::RETRY_LINK_SECRET.as_bytes(), failed_id)
+    );
+    let resp = shared::notifications::dispatch::handle_batch(
+        &app.ctx,
+        sqs_event(std::slice::from_ref(&msg))?,
+    )
+    .await;
+    assert!(resp.batch_item_failures.is_empty());
+    let bodies = |reqs: Vec<wiremock::Request>| -> Vec<String> {
+        reqs.iter()
+            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+            .collect()
+    };
+    let sent = bodies(whatsapp.received_requests().await.unwrap_or_default());
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].contains(&link), "{}", sent[0]);
+    // The same message redelivered with another id (a second copy) gets the same link.
+    let mut again = msg.clone();
+    again["id"] = json!(Uuid::new_v4());
+    shared::notifications::dispatch::handle_batch(&app.ctx, sqs_event(&[again])?).await;
+    let sent = bodies(whatsapp.received_requests().await.unwrap_or_default());
+    assert_eq!(sent.len(), 2);
+    assert!(sent[1].contains(&link));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_relay_deletes_rows_published_over_a_week_ago_and_nothing_else() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    for (n, published) in [
+        (1, Some("8 days")),
+        (2, Some("30 days")),
+        (3, Some("6 days")),
+        (4, None),
+    ] {
+        db.execute(
+            "INSERT INTO outbox (topic, payload, created_at, published_at, next_attempt_at)
+             VALUES ('notifications', jsonb_build_object('id', gen_random_uuid(), 'n', $1::INT),
+                     NOW() - INTERVAL '40 days', NOW() - $2::TEXT::INTERVAL, NOW() + INTERVAL '1 hour')",
+            &[&n, &published],
+        )
+        .await?;
+    }
+    let report = shared::notifications::relay::run_once(&app.ctx).await?;
+    assert_eq!(report.deleted, 2);
+    let left: Vec<i32> = db
+        .query("SELECT (payload->>'n')::INT FROM outbox ORDER BY 1", &[])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        left,
+        vec![3, 4],
+        "a week's published rows and the unpublished one stay"
+    );
+    Ok(())
+}

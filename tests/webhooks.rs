@@ -74,12 +74,17 @@ async fn outbox_templates(
 }
 
 async fn retry_token(app: &TestApp) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    // The outbox carries the failed payment's id; the link's token is derived from it, as the
+    // dispatcher does at send time.
     let db = app.db().await?;
-    let link: String = db
-        .query_one("SELECT payload->'data'->>'retryLink' FROM outbox WHERE payload->>'template' = 'payment_failed'", &[])
+    let id: String = db
+        .query_one("SELECT payload->'data'->>'failedPaymentId' FROM outbox WHERE payload->>'template' = 'payment_failed'", &[])
         .await?
         .get(0);
-    Ok(link.rsplit("token=").next().unwrap_or_default().to_string())
+    Ok(shared::payments::retry::link_token(
+        support::RETRY_LINK_SECRET.as_bytes(),
+        uuid::Uuid::parse_str(&id)?,
+    ))
 }
 
 #[tokio::test]
@@ -207,18 +212,33 @@ async fn the_same_event_twenty_times_at_once_has_one_effect() -> TestResult {
         .as_str()
         .unwrap_or_default()
         .contains("insufficient funds"));
-    assert!(msgs[0]["data"]["retryLink"]
-        .as_str()
-        .unwrap_or_default()
-        .starts_with("https://yestoryd.test/payment/retry?token="));
-    // The token is stored only as its hash.
+    // No secret on the queue or in the outbox: the failed payment's id, not the link's token.
+    assert!(msgs[0]["data"].get("retryLink").is_none());
+    assert!(msgs[0]["data"]["failedPaymentId"].is_string());
     let token = retry_token(&app).await?;
+    assert!(!msgs[0].to_string().contains(&token));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM outbox WHERE payload::TEXT LIKE '%{token}%'"
+        ))
+        .await?,
+        0
+    );
+    // The token is stored only as its hash.
     assert_eq!(
         app.count(&format!(
             "SELECT COUNT(*) FROM payment_retry_tokens WHERE token_hash = '{token}'"
         ))
         .await?,
         0
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM payment_retry_tokens WHERE token_hash = '{}'",
+            shared::payments::retry::hash_token(&token)
+        ))
+        .await?,
+        1
     );
     Ok(())
 }

@@ -30,6 +30,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_refund_attempts.sql",
         include_str!("../../migrations/0006_refund_attempts.sql"),
     ),
+    (
+        "0007_outbox_retention.sql",
+        include_str!("../../migrations/0007_outbox_retention.sql"),
+    ),
 ];
 
 /// How long a pooled connection may idle before its next checkout checks it first.
@@ -83,9 +87,42 @@ fn tls_connector() -> anyhow::Result<tokio_postgres_rustls::MakeRustlsConnect> {
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
-/// Applies every migration not yet recorded, each in its own transaction, under an advisory
-/// lock so that two deploys at once do not race. Returns the names applied.
+/// A migration file whose first lines carry this runs outside a transaction, one statement at
+/// a time: `CREATE INDEX CONCURRENTLY` (which cannot run in a transaction) builds an index on a
+/// live table without blocking its writes.
+pub const NO_TRANSACTION: &str = "-- migrate: no-transaction";
+
+pub fn is_no_transaction(sql: &str) -> bool {
+    sql.lines().any(|l| l.trim() == NO_TRANSACTION)
+}
+
+/// The statements of a no-transaction file: whole-line `--` comments dropped, split on `;`.
+/// Such files hold plain DDL (no `$$` bodies, no `;` inside strings); `migrate` refuses others.
+pub fn statements(sql: &str) -> Vec<String> {
+    let text: String = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    text.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Applies every migration not yet recorded, under an advisory lock so that two deploys at once
+/// do not race: each file in its own transaction, or statement by statement when it is marked
+/// `NO_TRANSACTION`. Returns the names applied.
 pub async fn migrate(client: &mut tokio_postgres::Client) -> anyhow::Result<Vec<String>> {
+    migrate_with(client, MIGRATIONS).await
+}
+
+/// `migrate` over a given list (tests use it with files of their own).
+pub async fn migrate_with(
+    client: &mut tokio_postgres::Client,
+    migrations: &[(&str, &str)],
+) -> anyhow::Result<Vec<String>> {
     client
         .batch_execute(
             "SELECT pg_advisory_lock(7123001);
@@ -95,7 +132,7 @@ pub async fn migrate(client: &mut tokio_postgres::Client) -> anyhow::Result<Vec<
         )
         .await
         .context("could not prepare schema_migrations")?;
-    let result = apply_pending(client).await;
+    let result = apply_pending(client, migrations).await;
     let unlock = client
         .batch_execute("SELECT pg_advisory_unlock(7123001)")
         .await;
@@ -104,9 +141,12 @@ pub async fn migrate(client: &mut tokio_postgres::Client) -> anyhow::Result<Vec<
     Ok(applied)
 }
 
-async fn apply_pending(client: &mut tokio_postgres::Client) -> anyhow::Result<Vec<String>> {
+async fn apply_pending(
+    client: &mut tokio_postgres::Client,
+    migrations: &[(&str, &str)],
+) -> anyhow::Result<Vec<String>> {
     let mut applied = Vec::new();
-    for (name, sql) in MIGRATIONS {
+    for (name, sql) in migrations {
         let done = client
             .query_typed_opt(
                 "SELECT 1 FROM schema_migrations WHERE name = $1",
@@ -115,6 +155,11 @@ async fn apply_pending(client: &mut tokio_postgres::Client) -> anyhow::Result<Ve
             .await?
             .is_some();
         if done {
+            continue;
+        }
+        if is_no_transaction(sql) {
+            apply_without_transaction(client, name, sql).await?;
+            applied.push(name.to_string());
             continue;
         }
         let tx = client.transaction().await?;
@@ -130,6 +175,57 @@ async fn apply_pending(client: &mut tokio_postgres::Client) -> anyhow::Result<Ve
         applied.push(name.to_string());
     }
     Ok(applied)
+}
+
+async fn apply_without_transaction(
+    client: &tokio_postgres::Client,
+    name: &str,
+    sql: &str,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !sql.contains("$$"),
+        "migration {name} is marked no-transaction but has a $$ body: split it"
+    );
+    // A CONCURRENTLY build that failed (or was interrupted) leaves an INVALID index that
+    // `IF NOT EXISTS` would then keep: drop this file's invalid indexes before building again.
+    let invalid = client
+        .query_typed(
+            "SELECT c.relname FROM pg_index i
+             JOIN pg_class c ON c.oid = i.indexrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE NOT i.indisvalid AND n.nspname = current_schema()",
+            &[],
+        )
+        .await?;
+    for row in invalid {
+        let index: String = row.try_get(0)?;
+        if sql.contains(index.as_str()) {
+            tracing::warn!(
+                index,
+                migration = name,
+                "dropping an invalid index to build it again"
+            );
+            client
+                .batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS \"{index}\""))
+                .await
+                .with_context(|| {
+                    format!("migration {name}: could not drop invalid index {index}")
+                })?;
+        }
+    }
+    for statement in statements(sql) {
+        client
+            .batch_execute(&statement)
+            .await
+            .with_context(|| format!("migration {name} failed at: {statement}"))?;
+    }
+    client
+        .execute_typed(
+            "INSERT INTO schema_migrations (name) VALUES ($1)",
+            &[(&name, tokio_postgres::types::Type::TEXT)],
+        )
+        .await?;
+    Ok(())
 }
 
 /// Connects one plain client (migrations, tooling), driving the connection in the background.
@@ -176,6 +272,23 @@ pub async fn run_migrate(config: &crate::config::Config) -> anyhow::Result<serde
     let applied = migrate(&mut client).await?;
     tracing::info!(count = applied.len(), "migrations applied");
     Ok(serde_json::json!({ "applied": applied }))
+}
+
+#[cfg(test)]
+mod migration_file_tests {
+    #[test]
+    fn a_no_transaction_file_splits_into_its_statements_without_comments() {
+        let sql = "-- migrate: no-transaction\n-- why\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a ON t(x);\n\nCREATE INDEX CONCURRENTLY IF NOT EXISTS b\n  ON t(y) WHERE y > 0;\n";
+        assert!(super::is_no_transaction(sql));
+        assert!(!super::is_no_transaction("CREATE TABLE t (x INT);"));
+        assert_eq!(
+            super::statements(sql),
+            vec![
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS a ON t(x)",
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS b\n  ON t(y) WHERE y > 0"
+            ]
+        );
+    }
 }
 
 #[cfg(test)]

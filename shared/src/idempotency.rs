@@ -79,7 +79,10 @@ pub async fn begin(
         )
         .await?;
     if taken_over.is_some() {
-        tracing::warn!(scope, "idempotency key abandoned by its first request; taken over");
+        tracing::warn!(
+            scope,
+            "idempotency key abandoned by its first request; taken over"
+        );
         return Ok(Begin::Proceed);
     }
     let Some(row) = row else {

@@ -90,6 +90,16 @@ pub static SITE_URL: Need = Need {
     aws: None,
 };
 
+/// The key that derives payment retry links (`payments::retry::link_token`): the webhook stores
+/// a link's hash, the dispatcher puts the link in the message.
+pub static RETRY_LINKS: Need = Need {
+    name: "payment retry links",
+    env: &["RETRY_LINK_SECRET"],
+    optional: &[],
+    build: None,
+    aws: None,
+};
+
 /// Publishing outbox rows to the notifications queue (SQS).
 pub static NOTIFICATIONS_QUEUE: Need = Need {
     name: "notifications queue",

@@ -235,3 +235,22 @@ pub async fn lock_due(
         })
         .collect()
 }
+
+/// How long a published row is kept (for looking into a delivery) before the relay deletes it.
+pub const KEEP_PUBLISHED_DAYS: i32 = 7;
+
+/// Deletes up to `limit` rows published more than `days` days ago; returns how many.
+pub async fn delete_published_before(
+    db: &impl GenericClient,
+    days: i32,
+    limit: i64,
+) -> Result<u64, tokio_postgres::Error> {
+    db.execute_typed(
+        "DELETE FROM outbox WHERE id IN (
+           SELECT id FROM outbox
+           WHERE published_at IS NOT NULL AND published_at < NOW() - make_interval(days => $1)
+           LIMIT $2)",
+        &[(&days, Type::INT4), (&limit, Type::INT8)],
+    )
+    .await
+}

@@ -41,6 +41,7 @@ fn env_for(cmd: &mut Command, runtime: &str, home: &Path) {
         .env("RAZORPAY_KEY_SECRET", "bench")
         .env("RAZORPAY_WEBHOOK_SECRET", "bench")
         .env("SITE_URL", "https://yestoryd.test")
+        .env("RETRY_LINK_SECRET", "bench")
         .env(
             "NOTIFICATIONS_QUEUE_URL",
             "https://sqs.ap-south-1.amazonaws.com/1/notifications",

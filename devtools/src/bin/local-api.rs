@@ -75,6 +75,12 @@ async fn build_stack(quiet: bool) -> anyhow::Result<Stack> {
     if config.get("ADMIN_ALERT_EMAIL").is_none() {
         config = config.with("ADMIN_ALERT_EMAIL", "admin@yestoryd.local");
     }
+    if config.get("RETRY_LINK_SECRET").is_none() {
+        config = config.with(
+            "RETRY_LINK_SECRET",
+            "local-dev-retry-link-secret-not-for-production",
+        );
+    }
     if config.get("SITE_URL").is_none() {
         config = config.with("SITE_URL", "http://127.0.0.1:3000");
     }

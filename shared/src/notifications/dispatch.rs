@@ -154,6 +154,39 @@ async fn send(
     }
 }
 
+/// A `payment_failed` message carries the failed payment's id, never a token: the link is
+/// derived here, at send time (the same link on every redelivery).
+fn with_retry_link<'a>(
+    ctx: &AppContext,
+    data: &'a Value,
+) -> Result<std::borrow::Cow<'a, Value>, String> {
+    let Some(failed_id) = data
+        .get("failedPaymentId")
+        .and_then(Value::as_str)
+        .and_then(|s| uuid::Uuid::parse_str(s).ok())
+    else {
+        return Ok(std::borrow::Cow::Borrowed(data));
+    };
+    let (Some(site), Some(secret)) = (
+        ctx.config.get("SITE_URL"),
+        ctx.config.get("RETRY_LINK_SECRET"),
+    ) else {
+        return Err("SITE_URL and RETRY_LINK_SECRET are needed for a retry link".into());
+    };
+    let mut data = data.clone();
+    if let Some(obj) = data.as_object_mut() {
+        obj.insert(
+            "retryLink".into(),
+            Value::String(crate::payments::retry::link_url(
+                site,
+                secret.as_bytes(),
+                failed_id,
+            )),
+        );
+    }
+    Ok(std::borrow::Cow::Owned(data))
+}
+
 /// Handles one message. `Err` means: report it to SQS so it comes back.
 pub async fn dispatch_one(ctx: &AppContext, msg: &Message) -> Result<(), String> {
     let client = ctx.pool.get().await.map_err(|e| e.to_string())?;
@@ -161,7 +194,8 @@ pub async fn dispatch_one(ctx: &AppContext, msg: &Message) -> Result<(), String>
     let to = resolve(ctx, db, &msg.recipient)
         .await
         .map_err(|e| e.to_string())?;
-    let rendered = render(&msg.template, &msg.data);
+    let data = with_retry_link(ctx, &msg.data)?;
+    let rendered = render(&msg.template, &data);
     let category = Category::parse(&msg.category);
     let (Some(rendered), Some(category)) = (rendered, category) else {
         let rule = if category.is_none() {

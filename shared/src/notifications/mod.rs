@@ -57,5 +57,7 @@ pub static DISPATCH: crate::function::Function = crate::function::Function {
         &crate::needs::EMAIL,
         &crate::needs::WHATSAPP,
         &crate::needs::ADMIN_ALERT_EMAIL,
+        &crate::needs::RETRY_LINKS,
+        &crate::needs::SITE_URL,
     ],
 };

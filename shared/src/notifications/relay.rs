@@ -1,8 +1,9 @@
 //! `outbox-relay` (every minute): publishes outbox rows still unpublished — SQS was down, or a
 //! Lambda died between commit and publish — oldest first, bounded per run. Rows are locked with
-//! SKIP LOCKED, so two relays at once never publish the same row.
+//! SKIP LOCKED, so two relays at once never publish the same row. Rows published over a week
+//! ago are deleted.
 use crate::context::AppContext;
-use crate::outbox::{lock_due, record_attempt};
+use crate::outbox::{delete_published_before, lock_due, record_attempt, KEEP_PUBLISHED_DAYS};
 use serde::Serialize;
 
 pub const FUNCTION: &str = "outbox-relay";
@@ -14,6 +15,8 @@ const MAX_PER_RUN: usize = 500;
 pub struct RelayReport {
     pub published: usize,
     pub failed: usize,
+    /// Published rows older than `KEEP_PUBLISHED_DAYS` removed this run.
+    pub deleted: u64,
 }
 
 pub async fn run_once(ctx: &AppContext) -> anyhow::Result<RelayReport> {
@@ -46,6 +49,10 @@ pub async fn run_once(ctx: &AppContext) -> anyhow::Result<RelayReport> {
             break;
         }
     }
+    // Published rows are kept a week for looking into a delivery, then go: the outbox is not an
+    // archive of parents' messages.
+    let client = ctx.pool.get().await?;
+    report.deleted = delete_published_before(&**client, KEEP_PUBLISHED_DAYS, 5000).await?;
     tracing::info!(?report, "outbox relay done");
     Ok(report)
 }

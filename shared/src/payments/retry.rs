@@ -34,14 +34,40 @@ pub fn looks_like_token(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Stores a new token for an order's failure; returns the link value (only its hash is kept).
+/// The token of a failed payment's retry link: HMAC-SHA256 of its id under
+/// `RETRY_LINK_SECRET`, URL-safe base64 (43 characters, as `new_token`). Derived, not stored: the
+/// webhook keeps only its hash, the outbox and the queue carry only the failed payment's id, and
+/// the dispatcher derives the same link at send time — a redelivered message sends the same link.
+pub fn link_token(secret: &[u8], failed_payment_id: Uuid) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
+        Ok(m) => m,
+        // HMAC takes a key of any length; this arm cannot be reached.
+        Err(_) => return String::new(),
+    };
+    mac.update(b"payment-retry-link:");
+    mac.update(failed_payment_id.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// The link a parent gets for a failed payment.
+pub fn link_url(site_url: &str, secret: &[u8], failed_payment_id: Uuid) -> String {
+    format!(
+        "{}/payment/retry?token={}",
+        site_url.trim_end_matches('/'),
+        link_token(secret, failed_payment_id)
+    )
+}
+
+/// Stores the retry link of an order's failure (its hash only, valid `VALID_HOURS`).
 pub async fn issue_token(
     db: &impl tokio_postgres::GenericClient,
+    secret: &[u8],
     order_id: &str,
     failed_payment_id: Uuid,
     parent_email: Option<&str>,
-) -> Result<String, tokio_postgres::Error> {
-    let (token, hash) = new_token();
+) -> Result<(), tokio_postgres::Error> {
+    let hash = hash_token(&link_token(secret, failed_payment_id));
     super::store::insert_token(
         db,
         order_id,
@@ -51,7 +77,7 @@ pub async fn issue_token(
         parent_email,
     )
     .await?;
-    Ok(token)
+    Ok(())
 }
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {

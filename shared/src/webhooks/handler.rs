@@ -333,12 +333,11 @@ async fn on_payment_failed(
         store::count_retry(db, failed_id).await?;
         return Ok(("recorded_link_already_sent", None, Vec::new()));
     }
-    let token = retry::issue_token(db, order_id, failed_id, email.as_deref()).await?;
-    let site = ctx
+    let secret = ctx
         .config
-        .get("SITE_URL")
-        .unwrap_or("")
-        .trim_end_matches('/');
+        .get("RETRY_LINK_SECRET")
+        .ok_or_else(|| ApiError::missing_config(&["RETRY_LINK_SECRET"]))?;
+    retry::issue_token(db, secret.as_bytes(), order_id, failed_id, email.as_deref()).await?;
     let parent_id = store::parent_for_order(db, order_id, email.as_deref()).await?;
     let id = enqueue_notification(
         tx,
@@ -350,7 +349,9 @@ async fn on_payment_failed(
             "amount": p.amount,
             "currency": present(&p.currency).unwrap_or("INR"),
             "reason": failure::parent_message(present(&p.error_reason), present(&p.error_code), present(&p.error_description)),
-            "retryLink": format!("{site}/payment/retry?token={token}"),
+            // Not the link: the dispatcher derives it at send time, so no token is stored in
+            // the outbox or carried on the queue.
+            "failedPaymentId": failed_id,
             "expiresInHours": retry::VALID_HOURS,
             "orderId": order_id,
         }),

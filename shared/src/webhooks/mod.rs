@@ -17,7 +17,7 @@ pub static PAYMENT_WEBHOOK: crate::function::Function = crate::function::Functio
     needs: &[
         &crate::needs::DATABASE,
         &crate::needs::RAZORPAY_WEBHOOK,
-        &crate::needs::SITE_URL,
+        &crate::needs::RETRY_LINKS,
         &crate::needs::NOTIFICATIONS_QUEUE,
         &crate::needs::RAZORPAY_OPTIONAL,
     ],
