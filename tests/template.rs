@@ -270,3 +270,59 @@ fn every_function_has_a_binary_that_runs_its_own_definition_and_a_sample_event()
     }
     Ok(())
 }
+
+#[test]
+fn public_routes_are_throttled_and_ses_may_send_only_as_its_identity() -> TestResult {
+    let t = template()?;
+    let api = &t["Resources"]["Api"]["Properties"];
+    let limits = |settings: &Yaml| {
+        (
+            settings["ThrottlingBurstLimit"].as_i64(),
+            settings["ThrottlingRateLimit"]
+                .as_f64()
+                .or(settings["ThrottlingRateLimit"].as_i64().map(|v| v as f64)),
+        )
+    };
+    let (burst, rate) = limits(&api["DefaultRouteSettings"]);
+    assert!(
+        burst.is_some() && rate.is_some(),
+        "every route has a default throttle"
+    );
+    // A route is public when its function does not check a token.
+    let mut public = 0;
+    for f in ALL {
+        if f.needs.iter().any(|n| n.name == shared::needs::JWT.name) {
+            continue;
+        }
+        for r in f.routes() {
+            public += 1;
+            let key = format!("{} {}", r.method, r.path);
+            let (burst, rate) = limits(&api["RouteSettings"][key.as_str()]);
+            let (Some(burst), Some(rate)) = (burst, rate) else {
+                panic!("public route {key} has no RouteSettings throttle");
+            };
+            assert!(burst <= 100 && rate <= 50.0, "{key} is throttled loosely");
+        }
+    }
+    assert!(public >= 2, "the webhook and the retry link are public");
+
+    for (id, _, r) in function_resources(&t) {
+        let policies = r["Properties"]["Policies"]
+            .as_vec()
+            .cloned()
+            .unwrap_or_default();
+        for p in policies {
+            for statement in p["Statement"].as_vec().cloned().unwrap_or_default() {
+                let actions = format!("{:?}", statement["Action"]);
+                if actions.contains("ses:") {
+                    let resource = statement["Resource"].as_str().unwrap_or_default();
+                    assert!(
+                        resource.contains(":identity/${SesIdentity}"),
+                        "{id}: SES may send only as the configured identity, not {resource:?}"
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -20,12 +20,24 @@ pub const HEADER: [&str; 14] = [
     "Refund (paise)",
 ];
 
-/// A cell starting with `=`, `+`, `-`, `@` (or a tab or carriage return) is prefixed with `'`,
-/// which spreadsheets show as text instead of evaluating (OWASP's CSV injection advice).
+/// What a spreadsheet may read as the start of a formula: the ASCII signs and their full-width
+/// forms (Excel and LibreOffice normalise `＝＋－＠` on input).
+const FORMULA_START: [char; 8] = ['=', '+', '-', '@', '＝', '＋', '－', '＠'];
+
+/// A cell whose first visible character starts a formula — after any leading spaces, tabs or
+/// line breaks, which spreadsheets skip — or that starts with a tab or carriage return, is
+/// prefixed with `'`, shown as text instead of evaluated (OWASP's CSV injection advice).
 pub fn neutralise(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_string(),
+    let visible = cell
+        .trim_start_matches([' ', '\t', '\r', '\n', '\u{3000}'])
+        .chars()
+        .next();
+    let risky =
+        cell.starts_with(['\t', '\r']) || visible.is_some_and(|c| FORMULA_START.contains(&c));
+    if risky {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
     }
 }
 
@@ -76,6 +88,18 @@ mod tests {
         assert_eq!(neutralise("+91 98"), "'+91 98");
         assert_eq!(neutralise("-1"), "'-1");
         assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("  =1+2"), "'  =1+2");
+        assert_eq!(neutralise("\t=cmd"), "'\t=cmd");
+        assert_eq!(neutralise("\n@SUM(A1)"), "'\n@SUM(A1)");
+        assert_eq!(neutralise("＝HYPERLINK(\"x\")"), "'＝HYPERLINK(\"x\")");
+        assert_eq!(neutralise("＋91"), "'＋91");
+        assert_eq!(neutralise("－1"), "'－1");
+        assert_eq!(neutralise("＠A1"), "'＠A1");
+        assert_eq!(neutralise("\u{3000}=1"), "'\u{3000}=1");
+        assert_eq!(neutralise("Meera Iyer"), "Meera Iyer");
+        assert_eq!(neutralise("a=b"), "a=b");
+        assert_eq!(neutralise(""), "");
+        assert_eq!(neutralise("   "), "   ");
         assert_eq!(neutralise("Meera"), "Meera");
         assert_eq!(neutralise(""), "");
     }
