@@ -3,6 +3,7 @@
 mod support;
 
 use serde_json::{json, Value};
+use std::time::Duration;
 use support::{TestApp, TestResult};
 use uuid::Uuid;
 use wiremock::matchers::{body_partial_json, method, path};
@@ -527,6 +528,78 @@ async fn the_relay_deletes_rows_published_over_a_week_ago_and_nothing_else() -> 
         left,
         vec![3, 4],
         "a week's published rows and the unpublished one stay"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_batch_with_one_slow_provider_answers_before_the_deadline_and_retries_only_that_one(
+) -> TestResult {
+    let whatsapp = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/PNID/messages"))
+        .and(body_partial_json(json!({ "to": "919800000777" })))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"messages": [{"id": "wamid.SLOW"}]}))
+                .set_delay(Duration::from_secs(30)),
+        )
+        .with_priority(1)
+        .mount(&whatsapp)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/PNID/messages"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"messages": [{"id": "wamid.OK"}]}))
+                .set_delay(Duration::from_millis(300)),
+        )
+        .with_priority(5)
+        .mount(&whatsapp)
+        .await;
+    let uri = whatsapp.uri();
+    let app = TestApp::spawn_with(move |c| {
+        c.with("EMAIL_FROM", FROM)
+            .with("ADMIN_ALERT_EMAIL", "alerts@yestoryd.test")
+            .with("WHATSAPP_API_BASE", uri)
+            .with("WHATSAPP_PHONE_NUMBER_ID", "PNID")
+            .with("WHATSAPP_TOKEN", "wa-test-token")
+    })
+    .await?;
+    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    aws_sdk_sesv2::Client::new(&conf)
+        .create_email_identity()
+        .email_identity(FROM)
+        .send()
+        .await?;
+    let slow = parent(&app, "+919800000777", json!({})).await?;
+    let mut batch = vec![message(slow, "refund_completed", "transactional")];
+    for n in 0..6 {
+        let p = parent(&app, &format!("+91980000030{n}"), json!({})).await?;
+        batch.push(message(p, "refund_completed", "transactional"));
+    }
+    let started = std::time::Instant::now();
+    let stop = started + Duration::from_secs(4);
+    let resp = shared::notifications::dispatch::handle_batch_until(
+        &app.ctx,
+        sqs_event(&batch)?,
+        Some(stop),
+    )
+    .await;
+    let took = started.elapsed();
+    let failed: Vec<String> = resp
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failed, vec!["sqs-0"], "only the slow one comes back");
+    assert!(took < Duration::from_secs(6), "answered after {took:?}");
+    // The six others went out beside the slow one (one at a time they would wait behind it
+    // until the deadline and come back too).
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM communication_logs WHERE channel = 'whatsapp' AND status = 'sent'")
+            .await?,
+        6
     );
     Ok(())
 }

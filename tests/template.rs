@@ -326,3 +326,31 @@ fn public_routes_are_throttled_and_ses_may_send_only_as_its_identity() -> TestRe
     }
     Ok(())
 }
+
+#[test]
+fn each_queue_hides_a_message_for_at_least_six_times_its_consumers_timeout() -> TestResult {
+    let t = template()?;
+    let default_timeout = t["Globals"]["Function"]["Timeout"].as_i64().unwrap_or(3);
+    let mut checked = 0;
+    for (id, binary, r) in function_resources(&t) {
+        let Some(f) = shared::functions::find(&binary) else {
+            continue;
+        };
+        let Trigger::Queue { queue, .. } = f.trigger else {
+            continue;
+        };
+        let timeout = r["Properties"]["Timeout"]
+            .as_i64()
+            .unwrap_or(default_timeout);
+        let visibility = t["Resources"][queue]["Properties"]["VisibilityTimeout"]
+            .as_i64()
+            .unwrap_or(30);
+        assert!(
+            visibility >= 6 * timeout,
+            "{id}: {queue} VisibilityTimeout {visibility} < 6 x Timeout {timeout}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 1);
+    Ok(())
+}

@@ -110,3 +110,30 @@ impl Function {
 pub fn to_json<T: serde::Serialize>(result: anyhow::Result<T>) -> anyhow::Result<Value> {
     Ok(serde_json::to_value(result?)?)
 }
+
+tokio::task_local! {
+    static DEADLINE: std::time::Instant;
+}
+
+/// Runs `fut` knowing when the invocation must end (the Lambda context's deadline): a handler
+/// that does work in a loop reads it with `deadline()` and stops in time.
+pub async fn with_deadline<F: std::future::Future>(
+    deadline: std::time::Instant,
+    fut: F,
+) -> F::Output {
+    DEADLINE.scope(deadline, fut).await
+}
+
+/// The current invocation's deadline, when it runs under one (not in local-api or tests).
+pub fn deadline() -> Option<std::time::Instant> {
+    DEADLINE.try_with(|d| *d).ok()
+}
+
+/// The Lambda context's deadline (milliseconds since the epoch) as an `Instant`.
+pub fn instant_of_epoch_ms(deadline_ms: u64) -> std::time::Instant {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    std::time::Instant::now() + std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+}

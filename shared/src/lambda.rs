@@ -53,7 +53,8 @@ pub async fn run_event(function: &'static Function) -> Result<(), lambda_runtime
     let ctx = cold_start(function).await?;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<serde_json::Value>| async move {
-            handler(ctx, event.payload)
+            let deadline = crate::function::instant_of_epoch_ms(event.context.deadline);
+            crate::function::with_deadline(deadline, handler(ctx, event.payload))
                 .await
                 .map_err(|e| lambda_runtime::Error::from(format!("{e:#}")))
         },

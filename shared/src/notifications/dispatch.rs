@@ -261,22 +261,55 @@ pub async fn dispatch_one(ctx: &AppContext, msg: &Message) -> Result<(), String>
     }
 }
 
-/// The SQS batch: only the messages that failed are reported back.
+/// How long before the invocation's deadline the batch stops waiting: unfinished messages are
+/// reported as failures (SQS brings them back) while there is still time to answer.
+pub const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The SQS batch: only the messages that failed are reported back. Messages are sent
+/// concurrently, as many at once as the pool has connections (each send holds one), and the
+/// batch answers before the Lambda deadline whatever a slow provider does.
 pub async fn handle_batch(ctx: &AppContext, event: SqsEvent) -> SqsBatchResponse {
+    let stop = crate::function::deadline().map(|d| d - DEADLINE_MARGIN);
+    handle_batch_until(ctx, event, stop).await
+}
+
+/// `handle_batch` with an explicit time to stop by (`None`: no limit).
+pub async fn handle_batch_until(
+    ctx: &AppContext,
+    event: SqsEvent,
+    stop: Option<std::time::Instant>,
+) -> SqsBatchResponse {
+    use futures::StreamExt;
+    let concurrency = ctx.pool.status().max_size.clamp(1, 8);
+    let results: Vec<(String, Result<(), String>)> = futures::stream::iter(event.records)
+        .map(|record| async move {
+            let id = record.message_id.clone().unwrap_or_default();
+            let work = async {
+                let msg = record
+                    .body
+                    .as_deref()
+                    .ok_or_else(|| "empty body".to_string())
+                    .and_then(|b| {
+                        serde_json::from_str::<Message>(b)
+                            .map_err(|e| format!("unreadable message: {e}"))
+                    })?;
+                dispatch_one(ctx, &msg).await
+            };
+            let result = match stop {
+                Some(at) => tokio::time::timeout_at(at.into(), work)
+                    .await
+                    .unwrap_or_else(
+                        |_| Err("not finished before the invocation's deadline".into()),
+                    ),
+                None => work.await,
+            };
+            (id, result)
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
     let mut response = SqsBatchResponse::default();
-    for record in event.records {
-        let id = record.message_id.clone().unwrap_or_default();
-        let parsed = record
-            .body
-            .as_deref()
-            .ok_or_else(|| "empty body".to_string())
-            .and_then(|b| {
-                serde_json::from_str::<Message>(b).map_err(|e| format!("unreadable message: {e}"))
-            });
-        let result = match parsed {
-            Ok(msg) => dispatch_one(ctx, &msg).await,
-            Err(e) => Err(e),
-        };
+    for (id, result) in results {
         if let Err(e) = result {
             tracing::warn!(sqs_message_id = %id, error = %e, "message will be retried");
             let mut failure = BatchItemFailure::default();
