@@ -30,7 +30,13 @@ fi
 
 PY=${PYTHON:-python3}
 py_missing=()
-command -v moto_server >/dev/null 2>&1 || py_missing+=("moto[server]")
+# moto 5.2.5 or later: earlier ones answer CompleteMultipartUpload with a root element the AWS
+# SDK refuses (the export's multipart upload).
+moto_ok() {
+  command -v moto_server >/dev/null 2>&1 &&
+    "$PY" -c 'import sys, moto; v = tuple(int(x) for x in moto.__version__.split(".")[:3]); sys.exit(0 if v >= (5, 2, 5) else 1)' 2>/dev/null
+}
+moto_ok || py_missing+=("moto[server]>=5.2.5")
 command -v cfn-lint >/dev/null 2>&1 || py_missing+=("cfn-lint")
 command -v cargo-lambda >/dev/null 2>&1 || py_missing+=("cargo-lambda")
 command -v sam >/dev/null 2>&1 || py_missing+=("aws-sam-cli")

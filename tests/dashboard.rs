@@ -498,3 +498,64 @@ async fn dashboard_routes_are_for_admins_only() -> TestResult {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn an_export_of_several_s3_parts_is_byte_for_byte_the_whole_file() -> TestResult {
+    let bucket = format!("exports-{}", Uuid::new_v4().simple());
+    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket(&bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApSouth1)
+                .build(),
+        )
+        .send()
+        .await?;
+    let b = bucket.clone();
+    let app = TestApp::spawn_with(move |c| {
+        c.with("EXPORTS_BUCKET", b)
+            .with("EXPORT_INLINE_MAX_BYTES", "100000")
+    })
+    .await?;
+    let f = family(
+        &app,
+        "=Meera Iyer",
+        "meera@example.com",
+        "+919811111111",
+        "Kabir",
+    )
+    .await?;
+    // 80,000 rows ≈ 12 MB of CSV: three parts (5 MiB, 5 MiB and the rest).
+    app.db()
+        .await?
+        .execute(
+            "INSERT INTO payments (enrollment_id, parent_id, razorpay_order_id, razorpay_payment_id, amount, status, captured_at, created_at)
+             SELECT $1, $2, 'order_m' || g, 'pay_m' || g, 1000 + g, 'captured', NOW() - make_interval(secs => g), NOW() - make_interval(secs => g)
+             FROM generate_series(1, 80000) g",
+            &[&f.enrollment, &f.parent],
+        )
+        .await?;
+    let r = get(&app, "/admin/payments/export", &[]).await?;
+    assert_eq!(r.status(), 202);
+    let v: Value = r.json().await?;
+    assert_eq!(v["rows"], 80000);
+    let url = v["url"].as_str().unwrap_or_default();
+    let got = reqwest::get(url).await?.bytes().await?;
+    assert!(got.len() > 2 * shared::dashboard::upload::PART_SIZE);
+    assert_eq!(v["bytes"], got.len());
+
+    // The same file the whole-in-memory export makes (today's answer).
+    let filters =
+        shared::dashboard::filters::parse(&Default::default(), false).map_err(|e| e.to_string())?;
+    let db = app.db().await?;
+    let rows = shared::dashboard::store::export_payments(&db, &filters, i64::MAX).await?;
+    let want = shared::dashboard::export::to_csv(&rows)?;
+    assert!(got.as_ref() == want.as_slice(), "the streamed file differs");
+    Ok(())
+}

@@ -3,7 +3,9 @@
 //! directly and the seed's approach (download the month's captured rows and sum them here).
 //!
 //! `cargo run --release -p devtools --bin bench-payments` — uses `BENCH_DATABASE_URL`, else the
-//! embedded cluster under `.dev/pg` (database `bench_payments`). Seeding runs once.
+//! embedded cluster under `.dev/pg` (database `bench_payments`). Seeding runs once. With
+//! `AWS_ENDPOINT_URL` pointing at moto it also exports all million rows twice, each in a child
+//! process, and prints the peak memory of the streaming export beside the collect-then-write one.
 use anyhow::Context;
 use chrono::{Duration, Utc};
 use devtools::pg;
@@ -129,9 +131,139 @@ fn request(path: &str, query: &[(&str, &str)], token: &str) -> lambda_http::Requ
     req.with_query_string_parameters(map)
 }
 
+/// Peak resident memory of this process so far (`VmHWM`), in MB.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+/// A child process that makes one export of every payment and prints its peak memory:
+/// `streaming` through the handler (rows → CSV → S3 multipart), `collected` the way the export
+/// worked before (every row, then the whole CSV, then a copy of it for the upload).
+async fn export_child(url: &str, mode: &str) -> anyhow::Result<()> {
+    let bucket = std::env::var("BENCH_EXPORTS_BUCKET")?;
+    let ctx = AppContext::build(
+        Config::from_pairs([
+            ("DATABASE_URL", url),
+            ("SUPABASE_JWT_SECRET", SECRET),
+            ("EXPORTS_BUCKET", bucket.as_str()),
+        ]),
+        1,
+    )
+    .await?;
+    let started = Instant::now();
+    let before = peak_rss_mb();
+    let bytes = match mode {
+        "streaming" => {
+            let token = shared::auth::sign_token(SECRET, "bench-admin", None, Some("admin"), 3600)?;
+            let f = shared::functions::find("payments-list").context("payments-list")?;
+            let resp = f
+                .call_http(&ctx, request("/admin/payments/export", &[], &token))
+                .await
+                .context("not HTTP")?;
+            anyhow::ensure!(resp.status() == 202, "export answered {}", resp.status());
+            let body: serde_json::Value = serde_json::from_slice(resp.body().as_ref())?;
+            body["bytes"].as_u64().unwrap_or(0)
+        }
+        _ => {
+            let all = filters::parse(&HashMap::new(), false)
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let client = ctx.pool.get().await?;
+            let rows = store::export_payments(&**client, &all, i64::MAX).await?;
+            let csv = shared::dashboard::export::to_csv(&rows)?;
+            let upload = csv.clone();
+            let n = upload.len() as u64;
+            drop((rows, csv, upload));
+            n
+        }
+    };
+    println!(
+        "{mode} rss_before_mb={before:.1} peak_rss_mb={:.1} bytes={bytes} secs={:.1}",
+        peak_rss_mb(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Runs both children on the same data and prints their peaks side by side.
+async fn export_memory(url: &str) -> anyhow::Result<()> {
+    if std::env::var_os("AWS_ENDPOINT_URL").is_none() {
+        println!(
+            "\nexport memory: skipped (set AWS_ENDPOINT_URL to a moto server for the S3 upload)"
+        );
+        return Ok(());
+    }
+    let bucket = format!("bench-exports-{}", std::process::id());
+    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket(&bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApSouth1)
+                .build(),
+        )
+        .send()
+        .await?;
+    println!("\nexport of all {PAYMENTS} payments, each in its own process (peak RSS = VmHWM):");
+    println!("| export | peak RSS MB | CSV MB | seconds | vs collected |");
+    println!("|---|---:|---:|---:|---:|");
+    let mut peaks = Vec::new();
+    for mode in ["collected", "streaming"] {
+        let out = std::process::Command::new(std::env::current_exe()?)
+            .args(["--export-child", mode])
+            .env("BENCH_DATABASE_URL", url)
+            .env("BENCH_EXPORTS_BUCKET", &bucket)
+            .env("RUST_LOG", "warn")
+            .output()?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        anyhow::ensure!(
+            out.status.success(),
+            "{mode} export failed: {text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let field = |k: &str| {
+            text.split_whitespace()
+                .find_map(|w| w.strip_prefix(&format!("{k}=")))
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(f64::NAN)
+        };
+        let peak = field("peak_rss_mb");
+        peaks.push(peak);
+        println!(
+            "| {mode} | {peak:.1} | {:.1} | {:.1} | {:.2}x |",
+            field("bytes") / 1e6,
+            field("secs"),
+            peak / peaks[0]
+        );
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     shared::telemetry::init();
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--export-child") {
+        let url = std::env::var("BENCH_DATABASE_URL")?;
+        return export_child(
+            &url,
+            args.get(i + 1).map(String::as_str).unwrap_or("streaming"),
+        )
+        .await;
+    }
     let url = match std::env::var("BENCH_DATABASE_URL") {
         Ok(u) => u,
         Err(_) => {
@@ -362,6 +494,8 @@ async fn main() -> anyhow::Result<()> {
         5,
     )
     .await?;
+
+    export_memory(&url).await?;
 
     println!("\nEXPLAIN (ANALYZE) of the stats query:");
     let explain = format!("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {}", store::STATS_SQL);

@@ -1,6 +1,6 @@
 //! `GET /admin/payments`, `GET /admin/payments/export` (function payments-list) and
 //! `GET /admin/payments/stats` (function payments-stats). Admins only.
-use super::export::to_csv;
+use super::export::CsvStream;
 use super::filters::{ist_midnight, parse, Filters};
 use super::store::{self, PaymentRow};
 use crate::context::AppContext;
@@ -79,20 +79,60 @@ async fn export_csv(
     client: &tokio_postgres::Client,
     f: &Filters,
 ) -> Result<Response<Body>, ApiError> {
-    let rows = store::export_payments(client, f, EXPORT_ROW_CAP).await?;
-    let csv = to_csv(&rows).map_err(|e| ApiError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    use futures::TryStreamExt;
     let name = file_name(f);
     let inline_max = ctx
         .config
         .u64_or("EXPORT_INLINE_MAX_BYTES", DEFAULT_INLINE_MAX)
-        .unwrap_or(DEFAULT_INLINE_MAX);
-    tracing::info!(
-        rows = rows.len(),
-        bytes = csv.len(),
-        "payments export built"
-    );
-    if (csv.len() as u64) <= inline_max {
-        let mut resp = Response::new(Body::Text(String::from_utf8_lossy(&csv).into_owned()));
+        .unwrap_or(DEFAULT_INLINE_MAX) as usize;
+    let csv_err = |e: csv::Error| ApiError::Internal(anyhow::anyhow!("csv: {e}"));
+    let rows = store::stream_payments(client, f, EXPORT_ROW_CAP).await?;
+    futures::pin_mut!(rows);
+    let mut csv = CsvStream::new().map_err(csv_err)?;
+    // Rows stream in; the file stays in memory only while it fits in a Lambda answer. Past that
+    // it goes to S3 part by part, so at most one part is held whatever the export's size.
+    let mut upload: Option<(super::upload::Upload<'_>, &str, String)> = None;
+    let streamed: Result<(), ApiError> = async {
+        while let Some(row) = rows.try_next().await? {
+            csv.push(&row).map_err(csv_err)?;
+            if upload.is_none() && csv.buffered() > inline_max {
+                let bucket = ctx
+                    .config
+                    .get("EXPORTS_BUCKET")
+                    .ok_or_else(|| ApiError::missing_config(&["EXPORTS_BUCKET"]))?;
+                let key = format!("exports/payments/{}/{name}", uuid::Uuid::new_v4());
+                let started = super::upload::Upload::start(ctx.s3()?, bucket, &key, &name)
+                    .await
+                    .map_err(unreachable_store)?;
+                upload = Some((started, bucket, key));
+            }
+            if let Some((up, _, _)) = upload.as_mut() {
+                if csv.buffered() >= super::upload::PART_SIZE {
+                    up.put(csv.take().map_err(csv_err)?)
+                        .await
+                        .map_err(unreachable_store)?;
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = streamed {
+        if let Some((up, _, _)) = upload {
+            up.abort().await;
+        }
+        return Err(e);
+    }
+    let Some((mut up, bucket, key)) = upload else {
+        let body = csv.take().map_err(csv_err)?;
+        tracing::info!(
+            rows = csv.rows(),
+            bytes = body.len(),
+            "payments export answered inline"
+        );
+        let text = String::from_utf8(body)
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("export is not UTF-8")))?;
+        let mut resp = Response::new(Body::Text(text));
         let headers = resp.headers_mut();
         headers.insert(
             "content-type",
@@ -102,46 +142,47 @@ async fn export_csv(
             headers.insert("content-disposition", v);
         }
         return Ok(resp);
+    };
+    let last = csv.take().map_err(csv_err)?;
+    let finished = async {
+        if !last.is_empty() {
+            up.put(last).await?;
+        }
+        up.complete().await
     }
-    let bucket = ctx
-        .config
-        .get("EXPORTS_BUCKET")
-        .ok_or_else(|| ApiError::missing_config(&["EXPORTS_BUCKET"]))?;
-    let key = format!("exports/payments/{}/{name}", uuid::Uuid::new_v4());
-    let s3 = ctx.s3()?;
-    s3.put_object()
-        .bucket(bucket)
-        .key(&key)
-        .content_type("text/csv; charset=utf-8")
-        .content_disposition(format!("attachment; filename=\"{name}\""))
-        .body(csv.clone().into())
-        .send()
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), "export upload failed");
-            ApiError::unavailable("the export store is not reachable right now")
-        })?;
-    let expires = std::time::Duration::from_secs(15 * 60);
-    let presign = aws_sdk_s3::presigning::PresigningConfig::expires_in(expires)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("presign config: {e}")))?;
-    let url = s3
-        .get_object()
-        .bucket(bucket)
-        .key(&key)
-        .presigned(presign)
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("presign: {e}")))?;
+    .await;
+    if let Err(e) = finished {
+        return Err(unreachable_store(e));
+    }
+    tracing::info!(
+        rows = csv.rows(),
+        bytes = csv.bytes_taken(),
+        "payments export uploaded"
+    );
+    let url = super::upload::presign_get(
+        ctx.s3()?,
+        bucket,
+        &key,
+        std::time::Duration::from_secs(15 * 60),
+    )
+    .await
+    .map_err(ApiError::Internal)?;
     Ok(json_response(
         202,
         &json!({
             "status": "ready",
-            "url": url.uri(),
+            "url": url,
             "expiresAt": ist(Utc::now() + chrono::Duration::minutes(15)),
-            "rows": rows.len(),
-            "bytes": csv.len(),
+            "rows": csv.rows(),
+            "bytes": csv.bytes_taken(),
             "fileName": name,
         }),
     ))
+}
+
+fn unreachable_store(e: anyhow::Error) -> ApiError {
+    tracing::warn!(error = %e, "export upload failed");
+    ApiError::unavailable("the export store is not reachable right now")
 }
 
 /// [start, end) in UTC.

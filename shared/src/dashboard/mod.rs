@@ -4,6 +4,7 @@ pub mod export;
 pub mod filters;
 pub mod handler;
 pub mod store;
+pub mod upload;
 
 /// `payments-list`: the list and the CSV export.
 pub static LIST: crate::function::Function = crate::function::Function {

@@ -46,21 +46,21 @@ pub struct PaymentRow {
 }
 
 impl PaymentRow {
-    fn from_row(r: &Row) -> Self {
-        PaymentRow {
-            id: r.get("id"),
-            created_at: r.get("created_at"),
-            parent_name: r.get("parent_name"),
-            parent_email: r.get("parent_email"),
-            child_name: r.get("child_name"),
-            amount: r.get("amount"),
-            currency: r.get("currency"),
-            status: r.get("status"),
-            razorpay_payment_id: r.get("razorpay_payment_id"),
-            razorpay_order_id: r.get("razorpay_order_id"),
-            refund_status: r.get("refund_status"),
-            refund_amount: r.get("refund_amount"),
-        }
+    pub fn from_row(r: &Row) -> Result<Self, tokio_postgres::Error> {
+        Ok(PaymentRow {
+            id: r.try_get("id")?,
+            created_at: r.try_get("created_at")?,
+            parent_name: r.try_get("parent_name")?,
+            parent_email: r.try_get("parent_email")?,
+            child_name: r.try_get("child_name")?,
+            amount: r.try_get("amount")?,
+            currency: r.try_get("currency")?,
+            status: r.try_get("status")?,
+            razorpay_payment_id: r.try_get("razorpay_payment_id")?,
+            razorpay_order_id: r.try_get("razorpay_order_id")?,
+            refund_status: r.try_get("refund_status")?,
+            refund_amount: r.try_get("refund_amount")?,
+        })
     }
 }
 
@@ -111,13 +111,35 @@ pub async fn list_payments(
     select_payments(db, f, f.limit, (f.page - 1) * f.limit).await
 }
 
-/// Every matching row, newest first, up to `cap` (the export).
+/// Every matching row, newest first, up to `cap`, collected (tests and the benchmark's
+/// baseline; the export streams with `stream_payments`).
 pub async fn export_payments(
     db: &impl GenericClient,
     f: &Filters,
     cap: i64,
 ) -> Result<Vec<PaymentRow>, tokio_postgres::Error> {
     select_payments(db, f, cap, 0).await
+}
+
+/// Every matching row, newest first, up to `cap`, as they arrive from the server: the export
+/// writes each into its CSV and forgets it.
+pub async fn stream_payments(
+    db: &impl GenericClient,
+    f: &Filters,
+    cap: i64,
+) -> Result<
+    impl futures::Stream<Item = Result<PaymentRow, tokio_postgres::Error>>,
+    tokio_postgres::Error,
+> {
+    use futures::StreamExt;
+    let p = Params::new(f);
+    let sql = format!(
+        "{SELECT_ROWS} WHERE {FILTER} ORDER BY p.created_at DESC, p.id DESC LIMIT $6 OFFSET 0"
+    );
+    let mut params = p.typed();
+    params.push((&cap, Type::INT8));
+    let rows = db.query_typed_raw(&sql, params).await?;
+    Ok(rows.map(|r| r.and_then(|r| PaymentRow::from_row(&r))))
 }
 
 async fn select_payments(
@@ -133,12 +155,11 @@ async fn select_payments(
     let mut params = p.typed();
     params.push((&limit, Type::INT8));
     params.push((&offset, Type::INT8));
-    Ok(db
-        .query_typed(&sql, &params)
+    db.query_typed(&sql, &params)
         .await?
         .iter()
         .map(PaymentRow::from_row)
-        .collect())
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,11 +202,11 @@ pub async fn stats(
         )
         .await?;
     Ok(Stats {
-        today_revenue: r.get(0),
-        month_revenue: r.get(1),
-        today_refunds: r.get(2),
-        month_refunds: r.get(3),
-        failed_count: r.get(4),
-        pending_refunds: r.get(5),
+        today_revenue: r.try_get(0)?,
+        month_revenue: r.try_get(1)?,
+        today_refunds: r.try_get(2)?,
+        month_refunds: r.try_get(3)?,
+        failed_count: r.try_get(4)?,
+        pending_refunds: r.try_get(5)?,
     })
 }
