@@ -559,3 +559,43 @@ async fn an_export_of_several_s3_parts_is_byte_for_byte_the_whole_file() -> Test
     assert!(got.as_ref() == want.as_slice(), "the streamed file differs");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_null_where_the_code_needs_a_value_is_a_500_that_names_nothing() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let f = family(
+        &app,
+        "Meera Iyer",
+        "meera@example.com",
+        "+919811111111",
+        "Kabir",
+    )
+    .await?;
+    payment(
+        &app,
+        &f,
+        "2026-11-10T09:00:00+05:30",
+        24000,
+        "captured",
+        "pay_null1",
+    )
+    .await?;
+    // YesToryd's real database is not ours: a column we expect NOT NULL may hold a NULL.
+    app.db()
+        .await?
+        .batch_execute(
+            "ALTER TABLE payments ALTER COLUMN currency DROP NOT NULL;
+             UPDATE payments SET currency = NULL;",
+        )
+        .await?;
+    let r = get(&app, "/admin/payments", &[]).await?;
+    assert_eq!(r.status(), 500);
+    let body = r.text().await?;
+    assert!(
+        !body.contains("currency") && !body.contains("payments"),
+        "{body}"
+    );
+    // The server is still up for the next request.
+    assert_eq!(get(&app, "/admin/payments/stats", &[]).await?.status(), 200);
+    Ok(())
+}

@@ -104,3 +104,34 @@ async fn a_concurrently_file_runs_outside_a_transaction_and_rebuilds_an_invalid_
     assert!(tx.batch_execute(file).await.is_err());
     Ok(())
 }
+
+#[tokio::test]
+async fn migrate_check_passes_on_our_schema_and_names_every_drift() -> TestResult {
+    let url = devtools::testdb::fresh_database().await?;
+    let config = shared::config::Config::from_pairs([("DATABASE_URL", url.as_str())]);
+    let ok = shared::db::check_schema(&config).await?;
+    assert_eq!(ok["differences"], serde_json::json!([]));
+
+    let c = shared::db::connect(&url).await?;
+    c.batch_execute(
+        "ALTER TABLE payments ALTER COLUMN currency DROP NOT NULL;
+         ALTER TABLE payments ALTER COLUMN amount TYPE INTEGER;
+         ALTER TABLE outbox DROP COLUMN last_error;
+         DROP TABLE refund_attempts;",
+    )
+    .await?;
+    let err = shared::db::check_schema(&config)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    for want in [
+        "payments.currency allows NULL, want NOT NULL",
+        "payments.amount is integer, want bigint",
+        "outbox.last_error is missing",
+        "table refund_attempts is missing",
+    ] {
+        assert!(err.contains(want), "{want} not in: {err}");
+    }
+    Ok(())
+}

@@ -252,12 +252,43 @@ pub async fn connect(database_url: &str) -> anyhow::Result<tokio_postgres::Clien
     }
 }
 
+/// The columns of the current schema (one statement).
+pub async fn live_columns(
+    db: &impl tokio_postgres::GenericClient,
+) -> Result<Vec<crate::schema::LiveColumn>, tokio_postgres::Error> {
+    db.query_typed(
+        "SELECT table_name::TEXT, column_name::TEXT, data_type::TEXT, is_nullable = 'NO'
+         FROM information_schema.columns WHERE table_schema = current_schema()",
+        &[],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(crate::schema::LiveColumn {
+            table: r.try_get(0)?,
+            column: r.try_get(1)?,
+            data_type: r.try_get(2)?,
+            not_null: r.try_get(3)?,
+        })
+    })
+    .collect()
+}
+
 /// `migrate`: applies `migrations/`; invoked once per deploy. Its binary connects directly
 /// (`MIGRATION_DATABASE_URL`, else `DATABASE_URL`) without building a pool.
 pub static MIGRATE: crate::function::Function = crate::function::Function {
     name: "migrate",
     trigger: crate::function::Trigger::Manual {
-        handler: |ctx, _event| Box::pin(run_migrate(&ctx.config)),
+        handler: |ctx, event| {
+            let check = event.get("check").and_then(serde_json::Value::as_bool) == Some(true);
+            Box::pin(async move {
+                if check {
+                    check_schema(&ctx.config).await
+                } else {
+                    run_migrate(&ctx.config).await
+                }
+            })
+        },
     },
     needs: &[&crate::needs::DATABASE, &crate::needs::MIGRATION_DATABASE],
 };
@@ -272,6 +303,26 @@ pub async fn run_migrate(config: &crate::config::Config) -> anyhow::Result<serde
     let applied = migrate(&mut client).await?;
     tracing::info!(count = applied.len(), "migrations applied");
     Ok(serde_json::json!({ "applied": applied }))
+}
+
+/// `migrate --check` (event `{"check": true}`): compares the live schema with what the code
+/// needs (`crate::schema::EXPECTED`) and changes nothing. Differences are an error, listed.
+pub async fn check_schema(config: &crate::config::Config) -> anyhow::Result<serde_json::Value> {
+    let url = config
+        .get("MIGRATION_DATABASE_URL")
+        .map(Ok)
+        .unwrap_or_else(|| config.require("DATABASE_URL"))?;
+    let client = connect(url).await?;
+    let live = live_columns(&client).await?;
+    let differences = crate::schema::differences(crate::schema::EXPECTED, &live);
+    if differences.is_empty() {
+        return Ok(serde_json::json!({ "differences": [] }));
+    }
+    anyhow::bail!(
+        "the schema differs from what this code needs ({}):\n{}",
+        differences.len(),
+        differences.join("\n")
+    )
 }
 
 #[cfg(test)]

@@ -127,7 +127,10 @@ impl ApiError {
 
 impl From<tokio_postgres::Error> for ApiError {
     fn from(e: tokio_postgres::Error) -> Self {
-        if e.is_closed() || e.as_db_error().is_none() {
+        // Only a lost connection is "unavailable" (retry later). A row we cannot read (a NULL or
+        // a type we did not expect in a schema we did not create) is a 500 that names nothing.
+        let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
+        if e.is_closed() || io {
             tracing::warn!(error = %e, "database connection problem");
             ApiError::unavailable("the database is not reachable right now")
         } else {

@@ -17,6 +17,7 @@ pub mod parents;
 pub mod payments;
 pub mod razorpay;
 pub mod refunds;
+pub mod schema;
 pub mod telemetry;
 pub mod tls;
 pub mod webhooks;

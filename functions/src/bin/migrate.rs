@@ -1,6 +1,7 @@
 //! Applies `migrations/` to `MIGRATION_DATABASE_URL` (else `DATABASE_URL`); running it twice is
 //! a no-op. Invoked once per deploy (as a Lambda when `AWS_LAMBDA_RUNTIME_API` is set) and by
-//! `cargo run --bin migrate` locally.
+//! `cargo run --bin migrate` locally. `migrate --check` (or the event `{"check": true}`)
+//! compares the live schema with the columns this code needs, prints each difference, exit 1.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
@@ -8,6 +9,17 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     }
     shared::telemetry::init();
     let config = shared::config::Config::from_env(&shared::db::MIGRATE.all_env());
+    if std::env::args().any(|a| a == "--check") {
+        // Prints every difference and exits 1 when there is one.
+        match shared::db::check_schema(&config).await {
+            Ok(result) => println!("{result}"),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        }
+        return Ok(());
+    }
     let result = shared::db::run_migrate(&config).await?;
     println!("{result}");
     Ok(())

@@ -1,0 +1,429 @@
+//! `migrate --check`: the columns this code reads and writes, with their types, compared with a
+//! live database (YesToryd's real one has tables we did not create). Each difference is named:
+//! a missing table or column, another type, or NULLs allowed where the code needs a value.
+
+/// (table, column, `information_schema` data type, must be NOT NULL). Generated from the schema
+/// `migrations/` builds; for the platform tables we did not create (DESIGN §3), NOT NULL is
+/// required only where the code reads a value without a fallback.
+pub const EXPECTED: &[(&str, &str, &str, bool)] = &[
+    ("children", "id", "uuid", true),
+    ("children", "parent_id", "uuid", false),
+    ("children", "name", "text", false),
+    ("children", "age", "integer", false),
+    ("children", "parent_email", "text", false),
+    ("children", "phonics_focus", "text", false),
+    ("children", "learning_needs", "ARRAY", false),
+    ("children", "assessment_completed", "boolean", false),
+    ("children", "status", "text", true),
+    ("children", "created_at", "timestamp with time zone", true),
+    ("coach_payouts", "id", "uuid", true),
+    ("coach_payouts", "coach_id", "uuid", false),
+    ("coach_payouts", "amount", "bigint", true),
+    ("coach_payouts", "period_start", "date", false),
+    ("coach_payouts", "period_end", "date", false),
+    ("coach_payouts", "status", "text", false),
+    (
+        "coach_payouts",
+        "created_at",
+        "timestamp with time zone",
+        true,
+    ),
+    ("coaches", "id", "uuid", true),
+    ("coaches", "name", "text", false),
+    ("coaches", "email", "text", false),
+    ("coaches", "phone", "text", false),
+    ("coaches", "timezone", "text", false),
+    ("coaches", "is_active", "boolean", false),
+    ("coaches", "created_at", "timestamp with time zone", true),
+    ("communication_logs", "id", "uuid", true),
+    ("communication_logs", "parent_id", "uuid", false),
+    ("communication_logs", "child_id", "uuid", false),
+    ("communication_logs", "channel", "text", false),
+    ("communication_logs", "template", "text", false),
+    ("communication_logs", "direction", "text", false),
+    ("communication_logs", "status", "text", false),
+    (
+        "communication_logs",
+        "created_at",
+        "timestamp with time zone",
+        true,
+    ),
+    ("communication_logs", "message_id", "uuid", false),
+    ("communication_logs", "coach_id", "uuid", false),
+    ("communication_logs", "category", "text", false),
+    ("communication_logs", "recipient", "text", false),
+    ("communication_logs", "rule", "text", false),
+    ("communication_logs", "error", "text", false),
+    ("communication_logs", "provider_message_id", "text", false),
+    (
+        "communication_logs",
+        "updated_at",
+        "timestamp with time zone",
+        false,
+    ),
+    ("discovery_calls", "id", "uuid", true),
+    ("discovery_calls", "parent_email", "text", false),
+    ("discovery_calls", "parent_name", "text", false),
+    ("discovery_calls", "child_name", "text", false),
+    (
+        "discovery_calls",
+        "scheduled_at",
+        "timestamp with time zone",
+        false,
+    ),
+    ("discovery_calls", "status", "text", false),
+    ("discovery_calls", "cal_booking_uid", "text", false),
+    (
+        "discovery_calls",
+        "created_at",
+        "timestamp with time zone",
+        true,
+    ),
+    ("elearning_modules", "id", "uuid", true),
+    ("elearning_modules", "stage", "text", false),
+    ("elearning_modules", "title", "text", false),
+    ("elearning_modules", "youtube_video_id", "text", false),
+    (
+        "elearning_modules",
+        "created_at",
+        "timestamp with time zone",
+        true,
+    ),
+    ("enrollment_terminations", "id", "uuid", true),
+    ("enrollment_terminations", "enrollment_id", "uuid", true),
+    ("enrollment_terminations", "terminated_by", "text", true),
+    (
+        "enrollment_terminations",
+        "termination_reason",
+        "text",
+        true,
+    ),
+    (
+        "enrollment_terminations",
+        "termination_notes",
+        "text",
+        false,
+    ),
+    ("enrollment_terminations", "sessions_total", "integer", true),
+    (
+        "enrollment_terminations",
+        "sessions_completed",
+        "integer",
+        true,
+    ),
+    (
+        "enrollment_terminations",
+        "sessions_remaining",
+        "integer",
+        true,
+    ),
+    ("enrollment_terminations", "original_amount", "bigint", true),
+    ("enrollment_terminations", "refund_amount", "bigint", true),
+    (
+        "enrollment_terminations",
+        "coach_settlement_amount",
+        "bigint",
+        true,
+    ),
+    (
+        "enrollment_terminations",
+        "platform_retention",
+        "bigint",
+        true,
+    ),
+    (
+        "enrollment_terminations",
+        "razorpay_payment_id",
+        "text",
+        true,
+    ),
+    (
+        "enrollment_terminations",
+        "razorpay_refund_id",
+        "text",
+        false,
+    ),
+    ("enrollment_terminations", "refund_status", "text", true),
+    (
+        "enrollment_terminations",
+        "refund_initiated_at",
+        "timestamp with time zone",
+        false,
+    ),
+    (
+        "enrollment_terminations",
+        "refund_completed_at",
+        "timestamp with time zone",
+        false,
+    ),
+    (
+        "enrollment_terminations",
+        "refund_failure_reason",
+        "text",
+        false,
+    ),
+    (
+        "enrollment_terminations",
+        "created_at",
+        "timestamp with time zone",
+        true,
+    ),
+    (
+        "enrollment_terminations",
+        "updated_at",
+        "timestamp with time zone",
+        true,
+    ),
+    ("enrollment_terminations", "created_by", "text", true),
+    ("enrollment_terminations", "refund_attempt", "integer", true),
+    ("enrollments", "id", "uuid", true),
+    ("enrollments", "child_id", "uuid", false),
+    ("enrollments", "parent_id", "uuid", false),
+    ("enrollments", "coach_id", "uuid", false),
+    ("enrollments", "status", "text", true),
+    ("enrollments", "sessions_total", "integer", true),
+    ("enrollments", "parent_email", "text", false),
+    ("enrollments", "child_name", "text", false),
+    (
+        "enrollments",
+        "created_at",
+        "timestamp with time zone",
+        true,
+    ),
+    (
+        "enrollments",
+        "updated_at",
+        "timestamp with time zone",
+        false,
+    ),
+    ("failed_payments", "id", "uuid", true),
+    ("failed_payments", "razorpay_payment_id", "text", true),
+    ("failed_payments", "razorpay_order_id", "text", true),
+    ("failed_payments", "error_code", "text", false),
+    ("failed_payments", "error_description", "text", false),
+    ("failed_payments", "error_reason", "text", false),
+    ("failed_payments", "parent_email", "text", false),
+    ("failed_payments", "parent_phone", "text", false),
+    ("failed_payments", "parent_name", "text", false),
+    ("failed_payments", "child_name", "text", false),
+    ("failed_payments", "amount", "bigint", false),
+    ("failed_payments", "currency", "text", true),
+    ("failed_payments", "notified", "boolean", true),
+    ("failed_payments", "retry_count", "integer", true),
+    (
+        "failed_payments",
+        "converted_at",
+        "timestamp with time zone",
+        false,
+    ),
+    (
+        "failed_payments",
+        "created_at",
+        "timestamp with time zone",
+        true,
+    ),
+    ("idempotency_keys", "scope", "text", true),
+    ("idempotency_keys", "key", "text", true),
+    ("idempotency_keys", "request_hash", "text", true),
+    ("idempotency_keys", "response_status", "integer", false),
+    ("idempotency_keys", "response_body", "jsonb", false),
+    (
+        "idempotency_keys",
+        "created_at",
+        "timestamp with time zone",
+        true,
+    ),
+    ("outbox", "id", "uuid", true),
+    ("outbox", "topic", "text", true),
+    ("outbox", "payload", "jsonb", true),
+    ("outbox", "created_at", "timestamp with time zone", true),
+    ("outbox", "published_at", "timestamp with time zone", false),
+    ("outbox", "attempts", "integer", true),
+    (
+        "outbox",
+        "next_attempt_at",
+        "timestamp with time zone",
+        true,
+    ),
+    ("outbox", "last_error", "text", false),
+    ("parents", "id", "uuid", true),
+    ("parents", "user_id", "uuid", false),
+    ("parents", "name", "text", false),
+    ("parents", "email", "text", false),
+    ("parents", "phone", "text", false),
+    ("parents", "created_at", "timestamp with time zone", true),
+    ("parents", "notification_preferences", "jsonb", false),
+    ("payment_retry_tokens", "id", "uuid", true),
+    ("payment_retry_tokens", "order_id", "text", true),
+    ("payment_retry_tokens", "token_hash", "text", true),
+    ("payment_retry_tokens", "failed_payment_id", "uuid", false),
+    (
+        "payment_retry_tokens",
+        "expires_at",
+        "timestamp with time zone",
+        true,
+    ),
+    ("payment_retry_tokens", "parent_email", "text", false),
+    (
+        "payment_retry_tokens",
+        "used_at",
+        "timestamp with time zone",
+        false,
+    ),
+    (
+        "payment_retry_tokens",
+        "created_at",
+        "timestamp with time zone",
+        true,
+    ),
+    ("payments", "id", "uuid", true),
+    ("payments", "enrollment_id", "uuid", false),
+    ("payments", "parent_id", "uuid", false),
+    ("payments", "razorpay_order_id", "text", false),
+    ("payments", "razorpay_payment_id", "text", false),
+    ("payments", "amount", "bigint", true),
+    ("payments", "currency", "text", true),
+    ("payments", "status", "text", true),
+    ("payments", "captured_at", "timestamp with time zone", false),
+    ("payments", "created_at", "timestamp with time zone", true),
+    ("refund_attempts", "termination_id", "uuid", true),
+    ("refund_attempts", "attempt", "integer", true),
+    ("refund_attempts", "razorpay_refund_id", "text", false),
+    ("refund_attempts", "failure_reason", "text", false),
+    (
+        "refund_attempts",
+        "ended_at",
+        "timestamp with time zone",
+        true,
+    ),
+    ("refund_attempts", "retried_by", "text", true),
+    (
+        "refund_attempts",
+        "retried_at",
+        "timestamp with time zone",
+        true,
+    ),
+    ("scheduled_sessions", "id", "uuid", true),
+    ("scheduled_sessions", "enrollment_id", "uuid", false),
+    ("scheduled_sessions", "child_id", "uuid", false),
+    ("scheduled_sessions", "coach_id", "uuid", false),
+    ("scheduled_sessions", "session_type", "text", false),
+    (
+        "scheduled_sessions",
+        "scheduled_time",
+        "timestamp with time zone",
+        false,
+    ),
+    ("scheduled_sessions", "duration_minutes", "integer", false),
+    ("scheduled_sessions", "status", "text", true),
+    ("scheduled_sessions", "google_event_id", "text", false),
+    ("scheduled_sessions", "cancellation_reason", "text", false),
+    (
+        "scheduled_sessions",
+        "created_at",
+        "timestamp with time zone",
+        true,
+    ),
+    ("webhook_events", "id", "uuid", true),
+    ("webhook_events", "provider", "text", true),
+    ("webhook_events", "event_id", "text", true),
+    ("webhook_events", "event_type", "text", true),
+    ("webhook_events", "raw_payload", "text", true),
+    (
+        "webhook_events",
+        "received_at",
+        "timestamp with time zone",
+        true,
+    ),
+    (
+        "webhook_events",
+        "processed_at",
+        "timestamp with time zone",
+        false,
+    ),
+    ("webhook_events", "error", "text", false),
+];
+
+/// One column as the live database has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveColumn {
+    pub table: String,
+    pub column: String,
+    pub data_type: String,
+    pub not_null: bool,
+}
+
+/// Every difference between what the code needs and what the database has, one line each.
+pub fn differences(expected: &[(&str, &str, &str, bool)], live: &[LiveColumn]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut missing_tables: Vec<&str> = Vec::new();
+    for (table, column, data_type, not_null) in expected {
+        if !live.iter().any(|c| c.table == *table) {
+            if !missing_tables.contains(table) {
+                missing_tables.push(table);
+                out.push(format!("table {table} is missing"));
+            }
+            continue;
+        }
+        match live
+            .iter()
+            .find(|c| c.table == *table && c.column == *column)
+        {
+            None => out.push(format!("{table}.{column} is missing (want {data_type})")),
+            Some(c) if c.data_type != *data_type => out.push(format!(
+                "{table}.{column} is {}, want {data_type}",
+                c.data_type
+            )),
+            Some(c) if *not_null && !c.not_null => {
+                out.push(format!("{table}.{column} allows NULL, want NOT NULL"))
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(t: &str, c: &str, ty: &str, nn: bool) -> LiveColumn {
+        LiveColumn {
+            table: t.into(),
+            column: c.into(),
+            data_type: ty.into(),
+            not_null: nn,
+        }
+    }
+
+    #[test]
+    fn each_kind_of_difference_is_named_once() {
+        let expected = [
+            ("payments", "amount", "bigint", true),
+            ("payments", "status", "text", true),
+            ("payments", "captured_at", "timestamp with time zone", false),
+            ("payments", "currency", "text", true),
+            ("outbox", "id", "uuid", true),
+            ("outbox", "topic", "text", true),
+        ];
+        let live = [
+            col("payments", "amount", "integer", true),
+            col("payments", "status", "text", false),
+            col("payments", "captured_at", "timestamp with time zone", false),
+        ];
+        assert_eq!(
+            differences(&expected, &live),
+            vec![
+                "payments.amount is integer, want bigint",
+                "payments.status allows NULL, want NOT NULL",
+                "payments.currency is missing (want text)",
+                "table outbox is missing",
+            ]
+        );
+        let same: Vec<LiveColumn> = expected
+            .iter()
+            .map(|(t, c, ty, nn)| col(t, c, ty, *nn))
+            .collect();
+        assert!(differences(&expected, &same).is_empty());
+    }
+}
