@@ -154,7 +154,7 @@ impl Publisher {
             )
             .await?;
         let Some(row) = row else { return Ok(false) };
-        let topic: String = row.get(0);
+        let topic: String = row.try_get(0)?;
         if self
             .queue_for(&topic)
             .is_some_and(|u| u.starts_with("local:"))
@@ -162,7 +162,7 @@ impl Publisher {
             // local-api without SQS: the message stays in the outbox table, visible there.
             return Ok(false);
         }
-        let payload: Value = row.get(1);
+        let payload: Value = row.try_get(1)?;
         let result = self.send(&topic, &payload).await;
         record_attempt(&tx, id, &result).await?;
         tx.commit().await?;
