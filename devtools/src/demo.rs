@@ -2,6 +2,11 @@
 //! Fixed ids, so seeding twice changes nothing and the README's curl examples keep working.
 use uuid::Uuid;
 
+/// The JWT secret local-api uses when none is set (the `events/` samples are signed with it).
+pub const DEV_JWT_SECRET: &str = "local-dev-jwt-secret-not-for-production-000";
+/// The Razorpay webhook secret local-api uses when none is set (signs the webhook samples).
+pub const DEV_WEBHOOK_SECRET: &str = "local-dev-webhook-secret";
+
 pub const ADMIN_USER_ID: &str = "00000000-0000-4000-8000-00000000a001";
 pub const PARENT_USER_ID: &str = "00000000-0000-4000-8000-00000000b001";
 pub const PARENT_ID: &str = "00000000-0000-4000-8000-0000000000f1";

@@ -10,10 +10,7 @@ use shared::context::AppContext;
 use shared::functions::ALL;
 use std::sync::Arc;
 
-/// The JWT secret local-api uses when none is set; the sample events are signed with it.
-const DEV_JWT_SECRET: &str = "local-dev-jwt-secret-not-for-production-000";
-/// The webhook secret local-api uses when none is set; events/payment-webhook*.json are signed with it.
-const DEV_WEBHOOK_SECRET: &str = "local-dev-webhook-secret";
+use devtools::demo::{DEV_JWT_SECRET, DEV_WEBHOOK_SECRET};
 
 struct Stack {
     ctx: Arc<AppContext>,
