@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local stack and the tests need when it is missing, on a fresh Debian machine
 # with only Rust: `install-deps.sh pg` (PostgreSQL from Debian's packages), `install-deps.sh test`
-# (that, PgBouncer, and moto[server], cfn-lint, cargo-lambda, aws-sam-cli from PyPI, clippy and
+# (that, PgBouncer, and moto[server], cfn-lint, schemathesis, cargo-lambda, aws-sam-cli from PyPI, clippy and
 # rustfmt). Safe to run again: it installs only what is not there.
 set -euo pipefail
 what=${1:-test}
@@ -38,6 +38,7 @@ moto_ok() {
 }
 moto_ok || py_missing+=("moto[server]>=5.2.5")
 command -v cfn-lint >/dev/null 2>&1 || py_missing+=("cfn-lint")
+command -v schemathesis >/dev/null 2>&1 || py_missing+=("schemathesis==4.32.5")
 command -v cargo-lambda >/dev/null 2>&1 || py_missing+=("cargo-lambda")
 command -v sam >/dev/null 2>&1 || py_missing+=("aws-sam-cli")
 if [ ${#py_missing[@]} -gt 0 ]; then

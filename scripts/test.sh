@@ -94,6 +94,9 @@ pooled_rc=${PIPESTATUS[0]}
 log "local-api invoke: every sample event against a fresh database"
 bash scripts/smoke-events.sh 2>&1 | tee "$WORK/smoke.log"
 smoke_rc=${PIPESTATUS[0]}
+log "Schemathesis: generated requests to every route of openapi.yaml, against local-api"
+bash scripts/schemathesis.sh 2>&1 | tee "$WORK/schemathesis.log"
+st_rc=${PIPESTATUS[0]}
 log "cargo lambda invoke: the Lambda binaries under the runtime emulator"
 bash scripts/smoke-lambda.sh 2>&1 | tee "$WORK/lambda.log"
 lambda_rc=${PIPESTATUS[0]}
@@ -104,6 +107,10 @@ set -e
 logs=("$WORK/cargo-test.log" "$WORK/cargo-test-pooled.log" "$WORK/smoke.log" "$WORK/lambda.log" "$WORK/deploy.log")
 passed=$(grep -hoE '(test result: .*\. |smoke: |deploy: )[0-9]+ passed' "${logs[@]}" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -hoE '[0-9]+ failed' "${logs[@]}" | awk '{s+=$1} END {print s+0}')
+# Schemathesis counts generated requests, not tests: its own line.
+grep -h '^schemathesis:' "$WORK/schemathesis.log" || echo "schemathesis: did not run to the end"
+st_failed=$(sed -n 's/^schemathesis: .* \([0-9]*\) failed$/\1/p' "$WORK/schemathesis.log" | head -1)
+failed=$((failed + ${st_failed:-1}))
 echo
 echo "tests: $passed passed, $failed failed"
-if [ "$test_rc" != 0 ] || [ "$pooled_rc" != 0 ] || [ "$smoke_rc" != 0 ] || [ "$lambda_rc" != 0 ] || [ "$deploy_rc" != 0 ]; then exit 1; fi
+if [ "$test_rc" != 0 ] || [ "$pooled_rc" != 0 ] || [ "$smoke_rc" != 0 ] || [ "$st_rc" != 0 ] || [ "$lambda_rc" != 0 ] || [ "$deploy_rc" != 0 ]; then exit 1; fi
