@@ -415,8 +415,10 @@ async fn export_neutralises_formulas_and_parses_back_to_the_same_rows() -> TestR
     Ok(())
 }
 
-#[tokio::test]
-async fn a_large_export_goes_to_s3_behind_a_presigned_link() -> TestResult {
+/// The app with a fresh S3 bucket (moto) for exports above `inline_max` bytes.
+async fn app_with_exports_bucket(
+    inline_max: &'static str,
+) -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
     let bucket = format!("exports-{}", Uuid::new_v4().simple());
     let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let s3 = aws_sdk_s3::Client::from_conf(
@@ -433,12 +435,16 @@ async fn a_large_export_goes_to_s3_behind_a_presigned_link() -> TestResult {
         )
         .send()
         .await?;
-    let b = bucket.clone();
-    let app = TestApp::spawn_with(move |c| {
-        c.with("EXPORTS_BUCKET", b)
-            .with("EXPORT_INLINE_MAX_BYTES", "400")
+    TestApp::spawn_with(move |c| {
+        c.with("EXPORTS_BUCKET", bucket)
+            .with("EXPORT_INLINE_MAX_BYTES", inline_max)
     })
-    .await?;
+    .await
+}
+
+#[tokio::test]
+async fn a_large_export_goes_to_s3_behind_a_presigned_link() -> TestResult {
+    let app = app_with_exports_bucket("400").await?;
     let f = family(
         &app,
         "Meera Iyer",
@@ -501,28 +507,7 @@ async fn dashboard_routes_are_for_admins_only() -> TestResult {
 
 #[tokio::test]
 async fn an_export_of_several_s3_parts_is_byte_for_byte_the_whole_file() -> TestResult {
-    let bucket = format!("exports-{}", Uuid::new_v4().simple());
-    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(true)
-            .build(),
-    );
-    s3.create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApSouth1)
-                .build(),
-        )
-        .send()
-        .await?;
-    let b = bucket.clone();
-    let app = TestApp::spawn_with(move |c| {
-        c.with("EXPORTS_BUCKET", b)
-            .with("EXPORT_INLINE_MAX_BYTES", "100000")
-    })
-    .await?;
+    let app = app_with_exports_bucket("100000").await?;
     let f = family(
         &app,
         "=Meera Iyer",

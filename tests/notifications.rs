@@ -32,6 +32,14 @@ async fn app_with_channels(
         .with_priority(5)
         .mount(&whatsapp)
         .await;
+    let app = app_with_whatsapp(&whatsapp).await?;
+    Ok((app, whatsapp))
+}
+
+/// The app with SES (moto, a verified sender) and WhatsApp at `whatsapp`.
+async fn app_with_whatsapp(
+    whatsapp: &MockServer,
+) -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
     let uri = whatsapp.uri();
     let app = TestApp::spawn_with(move |c| {
         c.with("EMAIL_FROM", FROM)
@@ -48,7 +56,7 @@ async fn app_with_channels(
         .email_identity(FROM)
         .send()
         .await?;
-    Ok((app, whatsapp))
+    Ok(app)
 }
 
 async fn parent(
@@ -557,21 +565,7 @@ async fn a_batch_with_one_slow_provider_answers_before_the_deadline_and_retries_
         .with_priority(5)
         .mount(&whatsapp)
         .await;
-    let uri = whatsapp.uri();
-    let app = TestApp::spawn_with(move |c| {
-        c.with("EMAIL_FROM", FROM)
-            .with("ADMIN_ALERT_EMAIL", "alerts@yestoryd.test")
-            .with("WHATSAPP_API_BASE", uri)
-            .with("WHATSAPP_PHONE_NUMBER_ID", "PNID")
-            .with("WHATSAPP_TOKEN", "wa-test-token")
-    })
-    .await?;
-    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    aws_sdk_sesv2::Client::new(&conf)
-        .create_email_identity()
-        .email_identity(FROM)
-        .send()
-        .await?;
+    let app = app_with_whatsapp(&whatsapp).await?;
     let slow = parent(&app, "+919800000777", json!({})).await?;
     let mut batch = vec![message(slow, "refund_completed", "transactional")];
     for n in 0..6 {

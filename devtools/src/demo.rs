@@ -7,6 +7,9 @@ pub const DEV_JWT_SECRET: &str = "local-dev-jwt-secret-not-for-production-000";
 /// The Razorpay webhook secret local-api uses when none is set (signs the webhook samples).
 pub const DEV_WEBHOOK_SECRET: &str = "local-dev-webhook-secret";
 
+/// The Cal.com webhook secret local-api uses when none is set (signs `events/cal-webhook*.json`).
+pub const DEV_CAL_SECRET: &str = "local-dev-cal-secret";
+
 pub const ADMIN_USER_ID: &str = "00000000-0000-4000-8000-00000000a001";
 pub const PARENT_USER_ID: &str = "00000000-0000-4000-8000-00000000b001";
 pub const PARENT_ID: &str = "00000000-0000-4000-8000-0000000000f1";
@@ -134,6 +137,20 @@ pub async fn seed(conn: &mut tokio_postgres::Client) -> anyhow::Result<()> {
             )
             .await?;
     }
+    // Discovery calls booked before this backend linked them: one of Priya's (the backfill rule
+    // links it to Diya by email and name), one from a family we do not know yet.
+    client
+        .execute(
+            "INSERT INTO discovery_calls (parent_email, parent_name, child_name, scheduled_at, status, cal_booking_uid)
+             VALUES (' Priya@Example.com', 'Priya Sharma', 'diya', NOW() - INTERVAL '30 days', 'completed', 'demo-old-booking-1'),
+                    ('new.family@example.com', 'Rohan Mehta', 'Ira', NOW() + INTERVAL '2 days', 'scheduled', 'demo-old-booking-2')
+             ON CONFLICT (cal_booking_uid) DO NOTHING",
+            &[],
+        )
+        .await?;
+    client
+        .execute("SELECT yt_link_unlinked_discovery_calls()", &[])
+        .await?;
     client.commit().await?;
     Ok(())
 }

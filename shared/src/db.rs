@@ -34,6 +34,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_outbox_retention.sql",
         include_str!("../../migrations/0007_outbox_retention.sql"),
     ),
+    (
+        "0008_discovery_calls.sql",
+        include_str!("../../migrations/0008_discovery_calls.sql"),
+    ),
 ];
 
 /// How long a pooled connection may idle before its next checkout checks it first.

@@ -14,6 +14,8 @@ pub static ALL: &[&Function] = &[
     &crate::notifications::DISPATCH,
     &crate::dashboard::LIST,
     &crate::dashboard::STATS,
+    &crate::discovery::CAL_WEBHOOK,
+    &crate::discovery::LINK_REPORT,
     &crate::db::MIGRATE,
 ];
 

@@ -5,6 +5,7 @@ pub mod config;
 pub mod context;
 pub mod dashboard;
 pub mod db;
+pub mod discovery;
 pub mod function;
 pub mod functions;
 pub mod http;

@@ -82,6 +82,15 @@ pub static RAZORPAY_WEBHOOK: Need = Need {
     aws: None,
 };
 
+/// The secret set on the Cal.com webhook subscription (`X-Cal-Signature-256`).
+pub static CAL_WEBHOOK: Need = Need {
+    name: "cal.com webhook secret",
+    env: &["CAL_WEBHOOK_SECRET"],
+    optional: &[],
+    build: None,
+    aws: None,
+};
+
 pub static SITE_URL: Need = Need {
     name: "site url",
     env: &["SITE_URL"],

@@ -13,6 +13,7 @@ use uuid::Uuid;
 pub const JWT_SECRET: &str = "integration-test-jwt-secret-0123456789abcdef";
 pub const WEBHOOK_SECRET: &str = "whsec-integration-test";
 pub const RETRY_LINK_SECRET: &str = "retry-link-integration-test-secret";
+pub const CAL_SECRET: &str = "cal-integration-secret";
 pub const ADMIN_USER: &str = "11111111-1111-4111-8111-111111111111";
 
 pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -94,6 +95,7 @@ impl TestApp {
             ("RAZORPAY_WEBHOOK_SECRET", WEBHOOK_SECRET),
             ("SITE_URL", "https://yestoryd.test"),
             ("RETRY_LINK_SECRET", RETRY_LINK_SECRET),
+            ("CAL_WEBHOOK_SECRET", CAL_SECRET),
         ]));
         let mut ctx = AppContext::build(config.clone(), 40).await?;
         // Short timeouts and backoff so that failure tests run in well under a second each.

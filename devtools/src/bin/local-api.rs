@@ -10,7 +10,7 @@ use shared::context::AppContext;
 use shared::functions::ALL;
 use std::sync::Arc;
 
-use devtools::demo::{DEV_JWT_SECRET, DEV_WEBHOOK_SECRET};
+use devtools::demo::{DEV_CAL_SECRET, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET};
 
 struct Stack {
     ctx: Arc<AppContext>,
@@ -71,6 +71,9 @@ async fn build_stack(quiet: bool) -> anyhow::Result<Stack> {
     }
     if config.get("ADMIN_ALERT_EMAIL").is_none() {
         config = config.with("ADMIN_ALERT_EMAIL", "admin@yestoryd.local");
+    }
+    if config.get("CAL_WEBHOOK_SECRET").is_none() {
+        config = config.with("CAL_WEBHOOK_SECRET", DEV_CAL_SECRET);
     }
     if config.get("RETRY_LINK_SECRET").is_none() {
         config = config.with(

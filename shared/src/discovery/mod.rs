@@ -1,0 +1,32 @@
+//! Gap 5: Cal.com discovery calls, linked to the child they are about. The linking rule is SQL
+//! (migration 0008: the backfill, the `children` trigger and this module use the same one); the
+//! order rule for Cal.com's events is `booking.rs`.
+pub mod booking;
+pub mod handler;
+pub mod store;
+
+/// `cal-webhook`: `POST /webhooks/cal`.
+pub static CAL_WEBHOOK: crate::function::Function = crate::function::Function {
+    name: handler::WEBHOOK_FUNCTION,
+    trigger: crate::function::Trigger::Http {
+        routes: &[crate::function::Route {
+            method: "POST",
+            path: "/webhooks/cal",
+        }],
+        handler: |ctx, req| Box::pin(handler::handle_webhook(ctx, req)),
+    },
+    needs: &[&crate::needs::DATABASE, &crate::needs::CAL_WEBHOOK],
+};
+
+/// `discovery-link-report`: `GET /admin/discovery-calls/link-report`.
+pub static LINK_REPORT: crate::function::Function = crate::function::Function {
+    name: handler::REPORT_FUNCTION,
+    trigger: crate::function::Trigger::Http {
+        routes: &[crate::function::Route {
+            method: "GET",
+            path: "/admin/discovery-calls/link-report",
+        }],
+        handler: |ctx, req| Box::pin(handler::handle_report(ctx, req)),
+    },
+    needs: &[&crate::needs::DATABASE, &crate::needs::JWT],
+};
