@@ -3,7 +3,7 @@
 use super::booking::{replay, CalEvent};
 use super::store;
 use crate::context::AppContext;
-use crate::http::{body_bytes, header, json_response, respond, ApiError};
+use crate::http::{json_response, respond, ApiError};
 use crate::webhooks::handler::MAX_WEBHOOK_BODY;
 use crate::webhooks::{signature, store as events};
 use lambda_http::{Body, Request, Response};
@@ -16,20 +16,14 @@ const PROVIDER: &str = "cal";
 
 pub async fn handle_webhook(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(WEBHOOK_FUNCTION, req, |req, _rid| async move {
-        let secret = ctx
-            .config
-            .get("CAL_WEBHOOK_SECRET")
-            .ok_or_else(|| ApiError::missing_config(&["CAL_WEBHOOK_SECRET"]))?;
-        // The size first (413), then the signature over the exact bytes (Cal.com sends unsigned
-        // deliveries when no secret is set: those are refused), then parsing.
-        let body = body_bytes(&req, MAX_WEBHOOK_BODY)?;
-        let sig = header(&req, "x-cal-signature-256")
-            .ok_or_else(|| ApiError::Unauthorized("X-Cal-Signature-256 is missing".into()))?;
-        if !signature::verify(secret.as_bytes(), body, sig) {
-            return Err(ApiError::Unauthorized(
-                "X-Cal-Signature-256 does not match the body".into(),
-            ));
-        }
+        // Cal.com sends unsigned deliveries when no secret is set: those are refused too.
+        let body = signature::verified_body(
+            &ctx.config,
+            &req,
+            "CAL_WEBHOOK_SECRET",
+            "X-Cal-Signature-256",
+            MAX_WEBHOOK_BODY,
+        )?;
         let event: CalEvent = serde_json::from_slice(body).map_err(|_| {
             ApiError::bad_request("the webhook body is not a Cal.com event", Value::Null)
         })?;

@@ -2,7 +2,7 @@
 //! endpoint after a day of failures: every answer is fast, and a repeat is a harmless 200.
 use super::{signature, store};
 use crate::context::AppContext;
-use crate::http::{body_bytes, header, json_response, respond, ApiError};
+use crate::http::{header, json_response, respond, ApiError};
 use crate::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
 use crate::payments::{failure, retry, store as payment_store};
 use crate::razorpay::{note_str, notes_map};
@@ -91,18 +91,13 @@ fn present(v: &Option<String>) -> Option<&str> {
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(FUNCTION, req, |req, _rid| async move {
-        let secret = ctx
-            .config
-            .get("RAZORPAY_WEBHOOK_SECRET")
-            .ok_or_else(|| ApiError::missing_config(&["RAZORPAY_WEBHOOK_SECRET"]))?;
-        let body = body_bytes(&req, MAX_WEBHOOK_BODY)?;
-        let sig = header(&req, "x-razorpay-signature")
-            .ok_or_else(|| ApiError::Unauthorized("X-Razorpay-Signature is missing".into()))?;
-        if !signature::verify(secret.as_bytes(), body, sig) {
-            return Err(ApiError::Unauthorized(
-                "X-Razorpay-Signature does not match the body".into(),
-            ));
-        }
+        let body = signature::verified_body(
+            &ctx.config,
+            &req,
+            "RAZORPAY_WEBHOOK_SECRET",
+            "X-Razorpay-Signature",
+            MAX_WEBHOOK_BODY,
+        )?;
         let event: Event = serde_json::from_slice(body).map_err(|_| {
             ApiError::bad_request("the webhook body is not a Razorpay event", Value::Null)
         })?;
@@ -157,9 +152,7 @@ async fn process(
     };
     store::mark_event_processed(&tx, row_id, note.as_deref()).await?;
     tx.commit().await?;
-    ctx.publisher()
-        .publish_within(&ctx.pool, &outbox, std::time::Duration::from_millis(1500))
-        .await;
+    ctx.publisher().publish(&ctx.pool, &outbox).await;
     Ok(outcome)
 }
 

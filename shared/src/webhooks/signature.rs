@@ -1,7 +1,35 @@
-//! Razorpay's webhook signature: lowercase hex HMAC-SHA256 of the raw body bytes, keyed with the
-//! webhook secret. Compared in constant time; bytes, never re-serialised JSON.
+//! Webhook signatures as Razorpay and Cal.com both make them: lowercase hex HMAC-SHA256 of the
+//! raw body bytes, keyed with the webhook secret. Compared in constant time; bytes, never
+//! re-serialised JSON.
+use crate::config::Config;
+use crate::http::{body_bytes, header, ApiError};
 use hmac::{Hmac, KeyInit, Mac};
+use lambda_http::Request;
 use sha2::Sha256;
+
+/// The body of a signed webhook, checked in this order: the secret is configured (503), the
+/// body is at most `limit` bytes (413), the signature header `signature_header` is there and
+/// matches the exact bytes (401). Nothing is parsed before that.
+pub fn verified_body<'r>(
+    config: &Config,
+    req: &'r Request,
+    secret_var: &'static str,
+    signature_header: &str,
+    limit: usize,
+) -> Result<&'r [u8], ApiError> {
+    let secret = config
+        .get(secret_var)
+        .ok_or_else(|| ApiError::missing_config(&[secret_var]))?;
+    let body = body_bytes(req, limit)?;
+    let sig = header(req, &signature_header.to_ascii_lowercase())
+        .ok_or_else(|| ApiError::Unauthorized(format!("{signature_header} is missing")))?;
+    if !verify(secret.as_bytes(), body, sig) {
+        return Err(ApiError::Unauthorized(format!(
+            "{signature_header} does not match the body"
+        )));
+    }
+    Ok(body)
+}
 
 pub fn sign(secret: &[u8], body: &[u8]) -> String {
     match Hmac::<Sha256>::new_from_slice(secret) {
