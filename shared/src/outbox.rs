@@ -98,14 +98,23 @@ impl Publisher {
             })
     }
 
-    /// Publishes the given rows if still unpublished. Each row is locked while it is sent, so two
-    /// publishers (this and the relay) never send the same row at once. Failures are recorded on
-    /// the row and retried later with backoff; returns how many were published.
     /// Publishes rows just committed, after the commit, within `POST_COMMIT_BUDGET`: the money
-    /// has moved and the answer must not wait on a hung SQS. What is not sent in time stays in
-    /// the outbox for `outbox-relay`.
+    /// has moved and the answer must not wait on a hung SQS (Razorpay waits 5 s for a webhook).
+    /// Each row is locked while it is sent, so this and the relay never send the same row at
+    /// once; failures are recorded on the row and retried later with backoff. What is not sent in
+    /// time stays for `outbox-relay`; a message sent but not marked is sent again by it, and
+    /// consumers dedupe on the id. Returns how many were published.
     pub async fn publish(&self, pool: &Pool, ids: &[Uuid]) -> usize {
-        self.publish_within(pool, ids, POST_COMMIT_BUDGET).await
+        match tokio::time::timeout(POST_COMMIT_BUDGET, self.publish_all(pool, ids)).await {
+            Ok(n) => n,
+            Err(_) => {
+                tracing::warn!(
+                    count = ids.len(),
+                    "outbox publish ran out of time; left to the relay"
+                );
+                0
+            }
+        }
     }
 
     async fn publish_all(&self, pool: &Pool, ids: &[Uuid]) -> usize {
@@ -120,27 +129,6 @@ impl Publisher {
             }
         }
         published
-    }
-
-    /// `publish`, but giving up after `budget`: for callers that must answer quickly (Razorpay
-    /// waits 5 s for a webhook). What is not published in time stays for the relay; a message
-    /// sent but not marked is sent again by it, and consumers dedupe on the id.
-    pub async fn publish_within(
-        &self,
-        pool: &Pool,
-        ids: &[Uuid],
-        budget: std::time::Duration,
-    ) -> usize {
-        match tokio::time::timeout(budget, self.publish_all(pool, ids)).await {
-            Ok(n) => n,
-            Err(_) => {
-                tracing::warn!(
-                    count = ids.len(),
-                    "outbox publish ran out of time; left to the relay"
-                );
-                0
-            }
-        }
     }
 
     async fn publish_one(&self, pool: &Pool, id: Uuid) -> anyhow::Result<bool> {
