@@ -12,11 +12,6 @@ pub fn http_client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder().tls_certs_only(roots)
 }
 
-/// The compiled-in roots as one PEM bundle.
-pub fn roots_pem() -> Vec<u8> {
-    pem_of(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter())
-}
-
 /// The subjects of Amazon Trust Services' roots, which every `*.amazonaws.com` endpoint (SQS,
 /// SES, S3) chains to: Amazon Root CA 1–4 and the Starfield Services G2 root that cross-signs
 /// them.
@@ -60,7 +55,7 @@ mod tests {
     #[test]
     fn the_pem_bundle_parses_into_every_root() {
         use rustls::pki_types::{pem::PemObject, CertificateDer};
-        let pem = super::roots_pem();
+        let pem = super::pem_of(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter());
         let n = CertificateDer::pem_slice_iter(&pem)
             .filter(|c| c.is_ok())
             .count();
