@@ -297,12 +297,17 @@ pub static MIGRATE: crate::function::Function = crate::function::Function {
     needs: &[&crate::needs::DATABASE, &crate::needs::MIGRATION_DATABASE],
 };
 
-/// What the `migrate` function does: connect, apply, report the files applied.
-pub async fn run_migrate(config: &crate::config::Config) -> anyhow::Result<serde_json::Value> {
-    let url = config
+/// Schema work goes over `MIGRATION_DATABASE_URL` (a direct connection), else `DATABASE_URL`.
+fn migration_url(config: &crate::config::Config) -> Result<&str, crate::config::ConfigError> {
+    config
         .get("MIGRATION_DATABASE_URL")
         .map(Ok)
-        .unwrap_or_else(|| config.require("DATABASE_URL"))?;
+        .unwrap_or_else(|| config.require("DATABASE_URL"))
+}
+
+/// What the `migrate` function does: connect, apply, report the files applied.
+pub async fn run_migrate(config: &crate::config::Config) -> anyhow::Result<serde_json::Value> {
+    let url = migration_url(config)?;
     let mut client = connect(url).await?;
     let applied = migrate(&mut client).await?;
     tracing::info!(count = applied.len(), "migrations applied");
@@ -312,10 +317,7 @@ pub async fn run_migrate(config: &crate::config::Config) -> anyhow::Result<serde
 /// `migrate --check` (event `{"check": true}`): compares the live schema with what the code
 /// needs (`crate::schema::EXPECTED`) and changes nothing. Differences are an error, listed.
 pub async fn check_schema(config: &crate::config::Config) -> anyhow::Result<serde_json::Value> {
-    let url = config
-        .get("MIGRATION_DATABASE_URL")
-        .map(Ok)
-        .unwrap_or_else(|| config.require("DATABASE_URL"))?;
+    let url = migration_url(config)?;
     let client = connect(url).await?;
     let live = live_columns(&client).await?;
     let differences = crate::schema::differences(crate::schema::EXPECTED, &live);
