@@ -420,21 +420,7 @@ async fn app_with_exports_bucket(
     inline_max: &'static str,
 ) -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
     let bucket = format!("exports-{}", Uuid::new_v4().simple());
-    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(true)
-            .build(),
-    );
-    s3.create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApSouth1)
-                .build(),
-        )
-        .send()
-        .await?;
+    devtools::s3::create_bucket(&bucket).await?;
     TestApp::spawn_with(move |c| {
         c.with("EXPORTS_BUCKET", bucket)
             .with("EXPORT_INLINE_MAX_BYTES", inline_max)

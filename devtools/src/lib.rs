@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod pg;
 pub mod razorpay_sim;
+pub mod s3;
 pub mod server;
 pub mod testdb;
 pub mod wirecount;

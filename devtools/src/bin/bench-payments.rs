@@ -202,21 +202,7 @@ async fn export_memory(url: &str) -> anyhow::Result<()> {
         return Ok(());
     }
     let bucket = format!("bench-exports-{}", std::process::id());
-    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(true)
-            .build(),
-    );
-    s3.create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApSouth1)
-                .build(),
-        )
-        .send()
-        .await?;
+    devtools::s3::create_bucket(&bucket).await?;
     println!("\nexport of all {PAYMENTS} payments, each in its own process (peak RSS = VmHWM):");
     println!("| export | peak RSS MB | CSV MB | seconds | vs collected |");
     println!("|---|---:|---:|---:|---:|");
