@@ -155,11 +155,8 @@ pub fn apply(call: Option<Call>, b: &Booking) -> Call {
     let mut seen: Vec<String> = vec![b.uid.clone()];
     seen.extend(b.reschedule_uid.iter().cloned());
     let introduces = matches!(b.kind, Kind::Created | Kind::Rescheduled);
-    if introduces && c.uid_at.is_none_or(|t| b.stamp.0 > t) && c.uid != b.uid {
-        let old = std::mem::replace(&mut c.uid, b.uid.clone());
-        seen.push(old);
-    }
     if introduces && c.uid_at.is_none_or(|t| b.stamp.0 > t) {
+        seen.push(std::mem::replace(&mut c.uid, b.uid.clone()));
         c.uid_at = Some(b.stamp.0);
     }
     for u in seen {

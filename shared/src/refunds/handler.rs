@@ -226,13 +226,17 @@ pub(crate) async fn attempt_refund(
     gateway: &RazorpayClient,
     termination: &Termination,
 ) -> Result<Settled, ApiError> {
-    let refused = match request_refund(gateway, termination).await {
+    let (status, code, description) = match request_refund(gateway, termination).await {
         Ok(refund) => return Ok(record_or_leave(ctx, termination, &refund).await),
         Err(GatewayError::Unknown(why)) => {
             tracing::warn!(termination_id = %termination.id, why, "refund outcome unknown; left pending for refund-sync-cron");
             return Ok(Settled::Unknown);
         }
-        Err(refused) => refused,
+        Err(GatewayError::Refused {
+            status,
+            code,
+            description,
+        }) => (status, code, description),
     };
     let refunds = match gateway.list_refunds(&termination.razorpay_payment_id).await {
         Ok(refunds) => refunds,
@@ -241,22 +245,13 @@ pub(crate) async fn attempt_refund(
             return Ok(Settled::Unknown);
         }
     };
-    let found = attempt::current(termination.id, termination.refund_attempt, None, &refunds);
-    let (status, code, description) = match (found, refused) {
-        (Some(refund), _) if refund.status != "failed" => {
-            tracing::warn!(termination_id = %termination.id, refund_id = %refund.id, "refused, but Razorpay holds this attempt's refund: adopted");
-            return Ok(record_or_leave(ctx, termination, refund).await);
-        }
-        (
-            _,
-            GatewayError::Refused {
-                status,
-                code,
-                description,
-            },
-        ) => (status, code, description),
-        (_, GatewayError::Unknown(_)) => return Ok(Settled::Unknown),
-    };
+    if let Some(refund) =
+        attempt::current(termination.id, termination.refund_attempt, None, &refunds)
+            .filter(|r| r.status != "failed")
+    {
+        tracing::warn!(termination_id = %termination.id, refund_id = %refund.id, "refused, but Razorpay holds this attempt's refund: adopted");
+        return Ok(record_or_leave(ctx, termination, refund).await);
+    }
     let client = ctx.pool.get().await?;
     store::advance(
         &**client,
