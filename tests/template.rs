@@ -191,7 +191,10 @@ fn triggers_in_the_template_match_the_definitions() -> TestResult {
                 assert_eq!(events.len(), routes.len(), "{id}: other events than routes");
             }
             Trigger::Schedule {
-                expression, input, ..
+                expression,
+                timezone,
+                input,
+                ..
             } => {
                 let schedules: Vec<&Yaml> = of_type("Schedule")
                     .into_iter()
@@ -203,6 +206,21 @@ fn triggers_in_the_template_match_the_definitions() -> TestResult {
                     .as_str()
                     .or_else(|| p["ScheduleExpression"].as_str());
                 assert_eq!(expr, Some(expression), "{id}: schedule differs");
+                // A zone needs EventBridge Scheduler; the classic rule runs in UTC only.
+                match timezone {
+                    Some(zone) => {
+                        assert_eq!(schedules[0]["Type"].as_str(), Some("ScheduleV2"), "{id}");
+                        assert_eq!(
+                            p["ScheduleExpressionTimezone"].as_str(),
+                            Some(zone),
+                            "{id}: schedule zone differs"
+                        );
+                    }
+                    None => assert!(
+                        p["ScheduleExpressionTimezone"].is_badvalue(),
+                        "{id}: a zone the definition does not have"
+                    ),
+                }
                 let given: serde_json::Value =
                     serde_json::from_str(p["Input"].as_str().unwrap_or("null"))?;
                 let want: serde_json::Value = serde_json::from_str(input)?;

@@ -151,6 +151,96 @@ pub async fn seed(conn: &mut tokio_postgres::Client) -> anyhow::Result<()> {
     client
         .execute("SELECT yt_link_unlinked_discovery_calls()", &[])
         .await?;
+    seed_matching_and_leads(&client, parent, coach).await?;
     client.commit().await?;
+    Ok(())
+}
+
+/// The demo lead for coach matching and lead scoring: Kabir, 5, dyslexia, foundation phonics.
+pub const LEAD_CHILD: &str = "00000000-0000-4000-8000-0000000000d3";
+/// A demo coach with no specializations yet (the PUT sample gives her some).
+pub const NEW_COACH: &str = "00000000-0000-4000-8000-0000000000c3";
+
+/// Coaches with specializations (one at her cap, one inactive, one new) and two leads with a
+/// history of messages, so `GET /admin/coaches/match` and `lead-scoring-cron` have something to
+/// rank and score.
+async fn seed_matching_and_leads(
+    client: &impl tokio_postgres::GenericClient,
+    parent: Uuid,
+    anita: Uuid,
+) -> anyhow::Result<()> {
+    let farah = id("00000000-0000-4000-8000-0000000000c2")?;
+    let new_coach = id(NEW_COACH)?;
+    let inactive = id("00000000-0000-4000-8000-0000000000c4")?;
+    let full = id("00000000-0000-4000-8000-0000000000c5")?;
+    let coaches = [
+        (farah, "Farah Khan", true, Some(10)),
+        (new_coach, "Meera Nair", true, None),
+        (inactive, "Rahul Verma", false, None),
+        (full, "Sunita Rao", true, Some(0)),
+    ];
+    for (coach, name, active, cap) in coaches {
+        client
+            .execute(
+                "INSERT INTO coaches (id, name, email, is_active, max_active_enrollments)
+                 VALUES ($1, $2, lower(split_part($2, ' ', 1)) || '@example.com', $3, $4)
+                 ON CONFLICT (id) DO NOTHING",
+                &[&coach, &name, &active, &cap],
+            )
+            .await?;
+    }
+    let specializations = [
+        (anita, "age_group", "4-7", 8),
+        (anita, "phonics_level", "foundation", 9),
+        (farah, "age_group", "6-10", 9),
+        (farah, "phonics_level", "building", 8),
+        (farah, "learning_need", "dyslexia", 6),
+        (farah, "learning_need", "speech_delay", 9),
+        (inactive, "learning_need", "dyslexia", 10),
+        (full, "learning_need", "dyslexia", 10),
+    ];
+    for (coach, kind, value, proficiency) in specializations {
+        client
+            .execute(
+                "INSERT INTO coach_specializations (coach_id, specialization_type, specialization_value, proficiency_level)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (coach_id, specialization_type, specialization_value) DO NOTHING",
+                &[&coach, &kind, &value, &proficiency],
+            )
+            .await?;
+    }
+    let kabir = id(LEAD_CHILD)?;
+    let ishaan = id("00000000-0000-4000-8000-0000000000d4")?;
+    let inserted = client
+        .execute(
+            "INSERT INTO children (id, parent_id, name, age, parent_email, phonics_focus, learning_needs, status, assessment_completed)
+             VALUES ($1, $3, 'Kabir', 5, 'priya@example.com', 'foundation', '{dyslexia}', 'lead', TRUE),
+                    ($2, $3, 'Ishaan', NULL, 'priya@example.com', 'building', '{}', 'lead', FALSE)
+             ON CONFLICT (id) DO NOTHING",
+            &[&kabir, &ishaan, &parent],
+        )
+        .await?;
+    if inserted == 0 {
+        return Ok(());
+    }
+    // Kabir has a discovery call booked and answers within the hour: a hot lead (85).
+    client
+        .execute(
+            "INSERT INTO discovery_calls (parent_email, parent_name, child_name, scheduled_at, status, cal_booking_uid, child_id, link_method)
+             VALUES ('priya@example.com', 'Priya Sharma', 'Kabir', NOW() + INTERVAL '3 days', 'scheduled', 'demo-kabir-booking', $1, 'manual')
+             ON CONFLICT (cal_booking_uid) DO NOTHING",
+            &[&kabir],
+        )
+        .await?;
+    client
+        .execute(
+            "INSERT INTO communication_logs (parent_id, child_id, channel, template, direction, status, created_at)
+             VALUES ($1, $2, 'whatsapp', 'assessment_follow_up', 'outbound', 'sent', NOW() - INTERVAL '26 hours'),
+                    ($1, $2, 'whatsapp', NULL, 'inbound', 'received', NOW() - INTERVAL '25 hours 30 minutes'),
+                    ($1, $2, 'whatsapp', 'discovery_reminder', 'outbound', 'sent', NOW() - INTERVAL '5 hours'),
+                    ($1, $2, 'whatsapp', NULL, 'inbound', 'received', NOW() - INTERVAL '4 hours 30 minutes'),
+                    ($1, $2, 'whatsapp', NULL, 'inbound', 'received', NOW() - INTERVAL '1 hour')",
+            &[&parent, &kabir],
+        )
+        .await?;
     Ok(())
 }

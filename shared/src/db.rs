@@ -38,6 +38,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_discovery_calls.sql",
         include_str!("../../migrations/0008_discovery_calls.sql"),
     ),
+    (
+        "0009_matching_lead_scoring.sql",
+        include_str!("../../migrations/0009_matching_lead_scoring.sql"),
+    ),
+    (
+        "0010_lead_scoring_indexes.sql",
+        include_str!("../../migrations/0010_lead_scoring_indexes.sql"),
+    ),
 ];
 
 /// How long a pooled connection may idle before its next checkout checks it first.

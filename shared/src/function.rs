@@ -30,8 +30,11 @@ pub enum Trigger {
         handler: HttpHandler,
     },
     /// An EventBridge schedule (`rate(…)` or `cron(…)`); `input` is the JSON the rule sends.
+    /// With a `timezone` (IANA), the template uses EventBridge Scheduler (`ScheduleV2` with
+    /// `ScheduleExpressionTimezone`); without, the schedule is in UTC.
     Schedule {
         expression: &'static str,
+        timezone: Option<&'static str>,
         input: &'static str,
         handler: EventHandler,
     },

@@ -16,6 +16,8 @@ pub static ALL: &[&Function] = &[
     &crate::dashboard::STATS,
     &crate::discovery::CAL_WEBHOOK,
     &crate::discovery::LINK_REPORT,
+    &crate::matching::COACH_MATCH,
+    &crate::leads::LEAD_SCORING,
     &crate::db::MIGRATE,
 ];
 

@@ -11,6 +11,8 @@ pub mod functions;
 pub mod http;
 pub mod idempotency;
 pub mod lambda;
+pub mod leads;
+pub mod matching;
 pub mod needs;
 pub mod notifications;
 pub mod outbox;

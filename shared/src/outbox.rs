@@ -22,7 +22,19 @@ pub async fn enqueue_notification(
     recipient: Value,
     data: Value,
 ) -> Result<Uuid, tokio_postgres::Error> {
-    let id = Uuid::new_v4();
+    enqueue_notification_as(db, Uuid::new_v4(), template, category, recipient, data).await
+}
+
+/// `enqueue_notification` with an id chosen by the caller (who records it elsewhere in the same
+/// transaction).
+pub async fn enqueue_notification_as(
+    db: &impl GenericClient,
+    id: Uuid,
+    template: &str,
+    category: &str,
+    recipient: Value,
+    data: Value,
+) -> Result<Uuid, tokio_postgres::Error> {
     let payload = json!({
         "id": id,
         "template": template,

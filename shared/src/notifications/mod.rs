@@ -32,6 +32,7 @@ pub static RELAY: crate::function::Function = crate::function::Function {
     name: relay::FUNCTION,
     trigger: crate::function::Trigger::Schedule {
         expression: "rate(1 minute)",
+        timezone: None,
         input: r#"{"source":"outbox-relay"}"#,
         handler: |ctx, _event| {
             Box::pin(async move { crate::function::to_json(relay::run_once(ctx).await) })

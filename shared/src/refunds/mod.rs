@@ -220,6 +220,7 @@ pub static SYNC: crate::function::Function = crate::function::Function {
     name: sync::FUNCTION,
     trigger: crate::function::Trigger::Schedule {
         expression: "rate(15 minutes)",
+        timezone: None,
         input: r#"{"source":"refund-sync-cron"}"#,
         handler: |ctx, _event| {
             Box::pin(async move { crate::function::to_json(sync::run_once(ctx).await) })

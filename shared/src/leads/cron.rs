@@ -1,0 +1,207 @@
+//! `lead-scoring-cron`: nightly at 02:00 Asia/Kolkata, scores every lead (`children.status =
+//! 'lead'`) in batches of keys — one query gathers a batch's facts, one statement writes the
+//! rows that changed with their tier changes — and puts one admin digest of the leads that
+//! became hot in the outbox.
+//!
+//! "Now" is the run's start (or the `now` of a replay), so a run is reproducible: a second run
+//! with the same now rewrites no row and records no change.
+use super::lead_score::{changed, score};
+use super::store::{self, NewScore};
+use crate::context::AppContext;
+use crate::outbox::{enqueue_notification_as, CATEGORY_TRANSACTIONAL};
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+pub const FUNCTION: &str = "lead-scoring-cron";
+/// Leads per batch: one facts query and at most one write each.
+pub const BATCH: i64 = 5_000;
+/// Leads named in the digest; the rest are counted.
+pub const NAMED_IN_DIGEST: i64 = 50;
+pub const DIGEST_TEMPLATE: &str = "leads_became_hot";
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunReport {
+    pub run_at: DateTime<Utc>,
+    pub processed: i64,
+    pub changed: i64,
+    pub tier_changes: i64,
+    pub hot: i64,
+    pub warm: i64,
+    pub cold: i64,
+    pub duration_ms: u64,
+    /// False when the run stopped before the Lambda deadline with leads left; a replay with the
+    /// same `now` finishes it.
+    pub complete: bool,
+    /// Leads named or counted in this run's digest (0: no digest).
+    pub became_hot: i64,
+}
+
+/// The run's now: the event's `now` (RFC 3339) for a replay, else the clock. Microseconds, as
+/// PostgreSQL stores it, so a replay finds the rows of the run it repeats.
+pub fn run_at(event: &Value, clock: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
+    let at = match event.get("now") {
+        None | Some(Value::Null) => clock,
+        Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
+            .map_err(|e| anyhow::anyhow!("now must be an RFC 3339 time: {e}"))?
+            .with_timezone(&Utc),
+        Some(_) => anyhow::bail!("now must be an RFC 3339 time string"),
+    };
+    Ok(at.trunc_subsecs(6))
+}
+
+/// The Lambda entry: the ScheduleV2 input (or a replay's `{"now": …}`) in, the report out.
+pub async fn handle(ctx: &AppContext, event: Value) -> anyhow::Result<RunReport> {
+    let now = run_at(&event, Utc::now())?;
+    run(ctx, now).await
+}
+
+/// Whether another batch fits before the deadline: twice the slowest batch so far, plus 10 s
+/// for the digest.
+fn time_left_for_batch(slowest: Duration) -> bool {
+    match crate::function::deadline() {
+        None => true,
+        Some(d) => {
+            d.saturating_duration_since(Instant::now()) > slowest * 2 + Duration::from_secs(10)
+        }
+    }
+}
+
+pub async fn run(ctx: &AppContext, now: DateTime<Utc>) -> anyhow::Result<RunReport> {
+    let started = Instant::now();
+    let mut report = RunReport {
+        run_at: now,
+        processed: 0,
+        changed: 0,
+        tier_changes: 0,
+        hot: 0,
+        warm: 0,
+        cold: 0,
+        duration_ms: 0,
+        complete: false,
+        became_hot: 0,
+    };
+    let mut after = Uuid::nil();
+    let mut slowest = Duration::ZERO;
+    loop {
+        if !time_left_for_batch(slowest) {
+            tracing::warn!(
+                processed = report.processed,
+                "lead scoring stopped before the deadline"
+            );
+            break;
+        }
+        let batch_started = Instant::now();
+        let mut client = ctx.pool.get().await?;
+        let tx = (**client).transaction().await?;
+        store::lock_scoring(&tx).await?;
+        let leads = store::lead_facts(&tx, after, BATCH, now).await?;
+        let Some(last) = leads.last() else {
+            tx.commit().await?;
+            report.complete = true;
+            break;
+        };
+        after = last.id;
+        report.processed += leads.len() as i64;
+        let scores: Vec<NewScore> = leads
+            .iter()
+            .filter_map(|l| {
+                let s = score(&l.facts);
+                changed(&l.stored, &s).then_some(NewScore {
+                    child_id: l.id,
+                    total: s.total,
+                    status: s.tier.as_str(),
+                    breakdown: s.breakdown,
+                })
+            })
+            .collect();
+        if !scores.is_empty() {
+            let (rows, tiers) = store::write_scores(&tx, now, &scores).await?;
+            report.changed += rows;
+            report.tier_changes += tiers;
+        }
+        tx.commit().await?;
+        slowest = slowest.max(batch_started.elapsed());
+        if (leads.len() as i64) < BATCH {
+            report.complete = true;
+            break;
+        }
+    }
+    report.became_hot = send_digest(ctx, now).await?;
+    let client = ctx.pool.get().await?;
+    (report.hot, report.warm, report.cold) = store::tier_counts(&**client).await?;
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(
+        processed = report.processed,
+        changed = report.changed,
+        tier_changes = report.tier_changes,
+        became_hot = report.became_hot,
+        duration_ms = report.duration_ms,
+        complete = report.complete,
+        "lead scoring done"
+    );
+    Ok(report)
+}
+
+/// One admin digest of the leads whose change to hot no digest has reported yet (this run's, and
+/// any an earlier run recorded but died before reporting). None when nobody became hot.
+async fn send_digest(ctx: &AppContext, now: DateTime<Utc>) -> anyhow::Result<i64> {
+    let id = Uuid::new_v4();
+    let mut client = ctx.pool.get().await?;
+    let tx = (**client).transaction().await?;
+    let (named, total) = store::claim_hot_changes(&tx, id, NAMED_IN_DIGEST).await?;
+    if total == 0 {
+        // Claimed changes whose lead is no longer hot are reported as nothing: keep the claim.
+        tx.commit().await?;
+        return Ok(0);
+    }
+    let leads: Vec<Value> = named
+        .iter()
+        .map(|(id, name)| json!({ "childId": id, "name": name }))
+        .collect();
+    enqueue_notification_as(
+        &tx,
+        id,
+        DIGEST_TEMPLATE,
+        CATEGORY_TRANSACTIONAL,
+        json!({ "admin": true }),
+        json!({
+            "runAt": now,
+            "total": total,
+            "leads": leads,
+            "more": total - named.len() as i64,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    drop(client);
+    ctx.publisher().publish(&ctx.pool, &[id]).await;
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_run_time_comes_from_the_event_or_the_clock() {
+        let clock = DateTime::parse_from_rfc3339("2026-11-24T20:30:00.123456789Z")
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default();
+        let from_clock = run_at(&json!({"source": "lead-scoring-cron"}), clock).ok();
+        assert_eq!(
+            from_clock.map(|d| d.timestamp_subsec_nanos()),
+            Some(123_456_000)
+        );
+        let replay = run_at(&json!({"now": "2026-11-20T02:00:00+05:30"}), clock).ok();
+        assert_eq!(
+            replay.map(|d| d.to_rfc3339()),
+            Some("2026-11-19T20:30:00+00:00".to_string())
+        );
+        assert!(run_at(&json!({"now": "yesterday"}), clock).is_err());
+        assert!(run_at(&json!({"now": 5}), clock).is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! Gap 9: nightly lead scoring. The score is `lead_score.rs` (pure); the set-based facts query
+//! and the batch write are `store.rs`; the run is `cron.rs`.
+pub mod cron;
+pub mod lead_score;
+pub mod store;
+
+/// `lead-scoring-cron`: EventBridge Scheduler, 02:00 every night in Asia/Kolkata.
+pub static LEAD_SCORING: crate::function::Function = crate::function::Function {
+    name: cron::FUNCTION,
+    trigger: crate::function::Trigger::Schedule {
+        expression: "cron(0 2 * * ? *)",
+        timezone: Some("Asia/Kolkata"),
+        input: r#"{"source":"lead-scoring-cron"}"#,
+        handler: |ctx, event| {
+            Box::pin(async move { crate::function::to_json(cron::handle(ctx, event).await) })
+        },
+    },
+    needs: &[&crate::needs::DATABASE, &crate::needs::NOTIFICATIONS_QUEUE],
+};

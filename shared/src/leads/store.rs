@@ -1,0 +1,246 @@
+//! SQL for lead scoring: one function per statement. The facts of a batch of leads come from one
+//! set-based query; the new scores of a batch are written, with their tier changes, by one
+//! statement.
+use super::lead_score::{Breakdown, Facts, Stored};
+use chrono::{DateTime, Utc};
+use tokio_postgres::types::Type;
+use tokio_postgres::GenericClient;
+use uuid::Uuid;
+
+type R<T> = Result<T, tokio_postgres::Error>;
+
+/// One scoring run at a time (a replay and the schedule firing together would interleave).
+pub async fn lock_scoring(db: &impl GenericClient) -> R<()> {
+    db.query_typed(
+        "SELECT pg_advisory_xact_lock(hashtext('lead-scoring'))",
+        &[],
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct Lead {
+    pub id: Uuid,
+    pub facts: Facts,
+    pub stored: Stored,
+}
+
+/// The next `limit` leads after `after` (by id) with their facts at `now`:
+/// - a message is the child's when `child_id` is the child, or `child_id` is NULL and
+///   `parent_id` is the child's parent;
+/// - inbound messages count in `now − 30 days < created_at ≤ now`;
+/// - each one's delay is the time since the latest outbound message of the child before it (any
+///   age; `skipped` and `failed` rows were never sent); the median is `percentile_cont(0.5)`,
+///   which averages the two middle delays of an even count and ignores inbound rows without an
+///   earlier outbound one;
+/// - a discovery call counts when it is linked to the child and not `cancelled` (NULL counts).
+pub async fn lead_facts(
+    db: &impl GenericClient,
+    after: Uuid,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> R<Vec<Lead>> {
+    db.query_typed(
+        "WITH leads AS (
+           SELECT c.id, c.parent_id, COALESCE(c.assessment_completed, FALSE) AS assessment_completed,
+                  c.lead_score, c.lead_status, c.lead_score_breakdown
+           FROM children c
+           WHERE c.status = 'lead' AND c.id > $1
+           ORDER BY c.id
+           LIMIT $2
+         ),
+         inbound AS (
+           SELECT l.id AS child_id, l.parent_id, m.created_at
+           FROM leads l
+           JOIN communication_logs m ON m.child_id = l.id
+           WHERE m.direction = 'inbound'
+             AND m.created_at > $3 - make_interval(days => $4) AND m.created_at <= $3
+           UNION ALL
+           SELECT l.id, l.parent_id, m.created_at
+           FROM leads l
+           JOIN communication_logs m ON m.parent_id = l.parent_id AND m.child_id IS NULL
+           WHERE m.direction = 'inbound'
+             AND m.created_at > $3 - make_interval(days => $4) AND m.created_at <= $3
+         ),
+         replies AS (
+           SELECT i.child_id, count(*) AS inbound,
+                  percentile_cont(0.5) WITHIN GROUP (
+                    ORDER BY extract(epoch FROM i.created_at - o.at)::float8) AS median_delay
+           FROM inbound i
+           LEFT JOIN LATERAL (
+             SELECT max(x.at) AS at FROM (
+               (SELECT m.created_at AS at FROM communication_logs m
+                WHERE m.child_id = i.child_id AND m.direction = 'outbound'
+                  AND m.created_at < i.created_at
+                  AND m.status IS DISTINCT FROM 'skipped' AND m.status IS DISTINCT FROM 'failed'
+                ORDER BY m.created_at DESC LIMIT 1)
+               UNION ALL
+               (SELECT m.created_at FROM communication_logs m
+                WHERE m.parent_id = i.parent_id AND m.child_id IS NULL AND m.direction = 'outbound'
+                  AND m.created_at < i.created_at
+                  AND m.status IS DISTINCT FROM 'skipped' AND m.status IS DISTINCT FROM 'failed'
+                ORDER BY m.created_at DESC LIMIT 1)
+             ) x
+           ) o ON TRUE
+           GROUP BY i.child_id
+         )
+         SELECT l.id, l.assessment_completed,
+                EXISTS (SELECT 1 FROM discovery_calls d
+                        WHERE d.child_id = l.id AND d.status IS DISTINCT FROM 'cancelled'),
+                COALESCE(r.inbound, 0), r.median_delay,
+                l.lead_score, l.lead_status, l.lead_score_breakdown
+         FROM leads l LEFT JOIN replies r ON r.child_id = l.id
+         ORDER BY l.id",
+        &[
+            (&after, Type::UUID),
+            (&limit, Type::INT8),
+            (&now, Type::TIMESTAMPTZ),
+            (&super::lead_score::WINDOW_DAYS, Type::INT4),
+        ],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        let breakdown: Option<serde_json::Value> = r.try_get(7)?;
+        Ok(Lead {
+            id: r.try_get(0)?,
+            facts: Facts {
+                assessment_completed: r.try_get(1)?,
+                discovery_booked: r.try_get(2)?,
+                inbound: r.try_get(3)?,
+                median_delay_seconds: r.try_get(4)?,
+            },
+            stored: Stored {
+                score: r.try_get(5)?,
+                status: r.try_get(6)?,
+                breakdown: breakdown.and_then(|b| serde_json::from_value::<Breakdown>(b).ok()),
+            },
+        })
+    })
+    .collect()
+}
+
+/// A new score to write.
+pub struct NewScore {
+    pub child_id: Uuid,
+    pub total: i32,
+    pub status: &'static str,
+    pub breakdown: Breakdown,
+}
+
+/// Writes the new scores of a batch in one statement: rows still leads whose score, status or
+/// breakdown differ are rewritten (`lead_scored_at` = the run's now), and a change row is
+/// recorded for each whose tier moved. Returns (rows rewritten, change rows written).
+pub async fn write_scores(
+    db: &impl GenericClient,
+    now: DateTime<Utc>,
+    scores: &[NewScore],
+) -> R<(i64, i64)> {
+    let ids: Vec<Uuid> = scores.iter().map(|s| s.child_id).collect();
+    let totals: Vec<i32> = scores.iter().map(|s| s.total).collect();
+    let statuses: Vec<&str> = scores.iter().map(|s| s.status).collect();
+    let breakdowns: Vec<String> = scores
+        .iter()
+        .map(|s| serde_json::to_string(&s.breakdown).unwrap_or_default())
+        .collect();
+    let row = db
+        .query_typed(
+            "WITH n AS (
+               SELECT * FROM unnest($1::uuid[], $2::int4[], $3::text[], $4::text[])
+                 AS n(id, score, status, breakdown)
+             ),
+             old AS (
+               SELECT c.id, c.lead_score, c.lead_status, c.lead_score_breakdown
+               FROM children c JOIN n ON n.id = c.id
+               WHERE c.status = 'lead'
+               FOR UPDATE OF c
+             ),
+             upd AS (
+               UPDATE children c
+               SET lead_score = n.score, lead_status = n.status,
+                   lead_score_breakdown = n.breakdown::jsonb, lead_scored_at = $5
+               FROM n JOIN old ON old.id = n.id
+               WHERE c.id = n.id
+                 AND (old.lead_score IS DISTINCT FROM n.score
+                      OR old.lead_status IS DISTINCT FROM n.status
+                      OR old.lead_score_breakdown IS DISTINCT FROM n.breakdown::jsonb)
+               RETURNING c.id
+             ),
+             ins AS (
+               INSERT INTO lead_score_changes (child_id, old_score, new_score, old_status, new_status, run_at)
+               SELECT old.id, old.lead_score, n.score, old.lead_status, n.status, $5
+               FROM n JOIN old ON old.id = n.id
+               WHERE old.lead_status IS DISTINCT FROM n.status
+               ON CONFLICT (child_id, run_at) DO NOTHING
+               RETURNING child_id
+             )
+             SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM ins)",
+            &[
+                (&ids, Type::UUID_ARRAY),
+                (&totals, Type::INT4_ARRAY),
+                (&statuses, Type::TEXT_ARRAY),
+                (&breakdowns, Type::TEXT_ARRAY),
+                (&now, Type::TIMESTAMPTZ),
+            ],
+        )
+        .await?;
+    let row = row.first();
+    Ok(match row {
+        Some(r) => (r.try_get(0)?, r.try_get(1)?),
+        None => (0, 0),
+    })
+}
+
+/// Claims every change to hot not yet reported for `digest` and answers the first `named` of
+/// those leads still hot (by name) with how many there are in all.
+pub async fn claim_hot_changes(
+    db: &impl GenericClient,
+    digest: Uuid,
+    named: i64,
+) -> R<(Vec<(Uuid, Option<String>)>, i64)> {
+    let rows = db
+        .query_typed(
+            "WITH claimed AS (
+               UPDATE lead_score_changes SET digest_outbox_id = $1
+               WHERE new_status = 'hot' AND digest_outbox_id IS NULL
+               RETURNING child_id
+             ),
+             hot AS (
+               SELECT DISTINCT c.id, c.name
+               FROM claimed JOIN children c ON c.id = claimed.child_id
+               WHERE c.status = 'lead' AND c.lead_status = 'hot'
+             )
+             SELECT id, name, count(*) OVER () FROM hot
+             ORDER BY lower(name) NULLS LAST, id
+             LIMIT $2",
+            &[(&digest, Type::UUID), (&named, Type::INT8)],
+        )
+        .await?;
+    let total = match rows.first() {
+        Some(r) => r.try_get(2)?,
+        None => 0,
+    };
+    let leads = rows
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<R<Vec<_>>>()?;
+    Ok((leads, total))
+}
+
+/// How many leads are hot, warm and cold.
+pub async fn tier_counts(db: &impl GenericClient) -> R<(i64, i64, i64)> {
+    let rows = db
+        .query_typed(
+            "SELECT count(*) FILTER (WHERE lead_status = 'hot'),
+                    count(*) FILTER (WHERE lead_status = 'warm'),
+                    count(*) FILTER (WHERE lead_status = 'cold')
+             FROM children WHERE status = 'lead'",
+            &[],
+        )
+        .await?;
+    Ok(match rows.first() {
+        Some(r) => (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?),
+        None => (0, 0, 0),
+    })
+}

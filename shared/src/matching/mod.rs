@@ -1,0 +1,29 @@
+//! Gap 8: coach skill matching. What a specialization may say is `specialization.rs`; how a
+//! coach is scored and ranked for a child, with the reasons, is `skill_match.rs`.
+pub mod handler;
+pub mod skill_match;
+pub mod specialization;
+pub mod store;
+
+/// `coach-match`: `GET /admin/coaches/match`, `GET`/`PUT /admin/coaches/{coachId}/specializations`.
+pub static COACH_MATCH: crate::function::Function = crate::function::Function {
+    name: handler::FUNCTION,
+    trigger: crate::function::Trigger::Http {
+        routes: &[
+            crate::function::Route {
+                method: "GET",
+                path: "/admin/coaches/match",
+            },
+            crate::function::Route {
+                method: "GET",
+                path: "/admin/coaches/{coachId}/specializations",
+            },
+            crate::function::Route {
+                method: "PUT",
+                path: "/admin/coaches/{coachId}/specializations",
+            },
+        ],
+        handler: |ctx, req| Box::pin(handler::handle(ctx, req)),
+    },
+    needs: &[&crate::needs::DATABASE, &crate::needs::JWT],
+};
