@@ -35,7 +35,35 @@ async fn each_route_meets_its_round_trip_budget_with_no_named_statement() -> Tes
     let http = app.http.clone();
     let dry_run = json!({"enrollmentId": s.enrollment_id, "reason": "Family is relocating abroad", "dryRun": true});
 
+    let db = app.db().await?;
+    let child: uuid::Uuid = db
+        .query_one(
+            "INSERT INTO children (name, age, status) VALUES ('Kid', 6, 'lead') RETURNING id",
+            &[],
+        )
+        .await?
+        .get(0);
+    let coach: uuid::Uuid = db
+        .query_one(
+            "INSERT INTO coaches (name) VALUES ('Coach') RETURNING id",
+            &[],
+        )
+        .await?
+        .get(0);
     let routes: Vec<(&str, u64, reqwest::RequestBuilder)> = vec![
+        (
+            "GET /admin/coaches/match",
+            2,
+            http.get(format!("{base}/admin/coaches/match?childId={child}"))
+                .bearer_auth(&admin),
+        ),
+        (
+            "PUT /admin/coaches/{coachId}/specializations",
+            6,
+            http.put(format!("{base}/admin/coaches/{coach}/specializations"))
+                .bearer_auth(&admin)
+                .json(&json!({"specializations": [{"type": "learning_need", "value": "adhd", "proficiency": 7}]})),
+        ),
         (
             "GET /admin/payments/stats",
             2,

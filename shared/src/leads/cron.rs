@@ -71,6 +71,16 @@ fn time_left_for_batch(slowest: Duration) -> bool {
 }
 
 pub async fn run(ctx: &AppContext, now: DateTime<Utc>) -> anyhow::Result<RunReport> {
+    run_in_batches(ctx, now, BATCH).await
+}
+
+/// `run` with another batch size (tests cross batch boundaries with a small one).
+pub async fn run_in_batches(
+    ctx: &AppContext,
+    now: DateTime<Utc>,
+    batch: i64,
+) -> anyhow::Result<RunReport> {
+    let batch = batch.max(1);
     let started = Instant::now();
     let mut report = RunReport {
         run_at: now,
@@ -98,7 +108,7 @@ pub async fn run(ctx: &AppContext, now: DateTime<Utc>) -> anyhow::Result<RunRepo
         let mut client = ctx.pool.get().await?;
         let tx = (**client).transaction().await?;
         store::lock_scoring(&tx).await?;
-        let leads = store::lead_facts(&tx, after, BATCH, now).await?;
+        let leads = store::lead_facts(&tx, after, batch, now).await?;
         let Some(last) = leads.last() else {
             tx.commit().await?;
             report.complete = true;
@@ -125,7 +135,7 @@ pub async fn run(ctx: &AppContext, now: DateTime<Utc>) -> anyhow::Result<RunRepo
         }
         tx.commit().await?;
         slowest = slowest.max(batch_started.elapsed());
-        if (leads.len() as i64) < BATCH {
+        if (leads.len() as i64) < batch {
             report.complete = true;
             break;
         }

@@ -189,6 +189,32 @@ pub fn render(template: &str, data: &Value) -> Option<Rendered> {
                 vec![amount, utr, from, to],
             )
         }
+        "leads_became_hot" => {
+            let total = data.get("total").and_then(Value::as_i64).unwrap_or(0);
+            let more = data.get("more").and_then(Value::as_i64).unwrap_or(0);
+            let names: Vec<String> = data
+                .get("leads")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|l| text(l, "name", "(no name)"))
+                .collect();
+            let mut lines = vec![format!(
+                "{total} lead{} became hot in last night's scoring:",
+                if total == 1 { "" } else { "s" }
+            )];
+            lines.push(names.join(", "));
+            if more > 0 {
+                lines.push(format!("and {more} more."));
+            }
+            lines.push("They are listed as hot in the admin dashboard.".into());
+            build(
+                format!("{total} new hot lead{}", if total == 1 { "" } else { "s" }),
+                lines,
+                "admin_leads_hot",
+                vec![total.to_string()],
+            )
+        }
         _ => return None,
     })
 }
@@ -220,6 +246,7 @@ mod tests {
             "session_rescheduled_parent",
             "session_rescheduled_coach",
             "payout_receipt",
+            "leads_became_hot",
         ] {
             let r = render(t, &data).unwrap_or_else(|| panic!("{t} does not render"));
             assert!(!r.subject.is_empty() && !r.text.is_empty(), "{t}");

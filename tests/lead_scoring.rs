@@ -1,0 +1,583 @@
+//! The nightly lead scoring against a real database: each part of the score at its edges, the
+//! tiers, what a second run does (nothing), tier changes and the admin digest, batches of keys,
+//! concurrent runs, and round trips that do not grow with the number of leads.
+mod support;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+use shared::leads::cron::{run, run_in_batches};
+use support::{TestApp, TestResult};
+use tokio_postgres::Client;
+use uuid::Uuid;
+
+type E = Box<dyn std::error::Error + Send + Sync>;
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-24T20:30:00Z")
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+async fn parent(db: &Client) -> Result<Uuid, E> {
+    Ok(db
+        .query_one("INSERT INTO parents (name) VALUES ('P') RETURNING id", &[])
+        .await?
+        .get(0))
+}
+
+async fn lead(db: &Client, parent: Uuid, name: &str, assessed: bool) -> Result<Uuid, E> {
+    Ok(db
+        .query_one(
+            "INSERT INTO children (parent_id, name, status, assessment_completed) VALUES ($1, $2, 'lead', $3) RETURNING id",
+            &[&parent, &name, &assessed],
+        )
+        .await?
+        .get(0))
+}
+
+/// A message `ago` before now (negative: after now).
+async fn msg(
+    db: &Client,
+    parent: Uuid,
+    child: Option<Uuid>,
+    direction: &str,
+    status: &str,
+    ago: Duration,
+) -> Result<(), E> {
+    db.execute(
+        "INSERT INTO communication_logs (parent_id, child_id, channel, direction, status, created_at)
+         VALUES ($1, $2, 'whatsapp', $3, $4, $5)",
+        &[&parent, &child, &direction, &status, &(now() - ago)],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn call(db: &Client, child: Uuid, status: Option<&str>) -> Result<(), E> {
+    db.execute(
+        "INSERT INTO discovery_calls (parent_email, child_name, status, cal_booking_uid, child_id)
+         VALUES ('p@example.com', 'x', $1, $2, $3)",
+        &[&status, &Uuid::new_v4().to_string(), &child],
+    )
+    .await?;
+    Ok(())
+}
+
+/// (score, status, breakdown) of a child.
+async fn scored(db: &Client, child: Uuid) -> Result<(Option<i32>, Option<String>, Value), E> {
+    let r = db
+        .query_one(
+            "SELECT lead_score, lead_status, COALESCE(lead_score_breakdown, 'null') FROM children WHERE id = $1",
+            &[&child],
+        )
+        .await?;
+    Ok((r.get(0), r.get(1), r.get(2)))
+}
+
+fn h(n: i64) -> Duration {
+    Duration::hours(n)
+}
+
+#[tokio::test]
+async fn each_part_at_its_edges_and_the_tier_edges() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    let p = parent(&db).await?;
+    let mut want: Vec<(Uuid, &str, i32, &str, Value)> = Vec::new();
+    let bd = |a: i32, d: i32, e: i32, r: i32| json!({"assessmentComplete": a, "discoveryBooked": d, "engagementScore": e, "responseTimeScore": r});
+
+    // The window: 29 days ago counts; exactly 30 and 31 days ago do not, nor a row after now.
+    let window = lead(&db, p, "window", false).await?;
+    for ago in [
+        Duration::days(29),
+        Duration::days(30),
+        Duration::days(31),
+        h(-1),
+    ] {
+        msg(&db, p, Some(window), "inbound", "received", ago).await?;
+    }
+    want.push((window, "window", 5, "cold", bd(0, 0, 5, 0)));
+
+    // Engagement: 6 inbound → 30, 7 → still 30.
+    for n in [6, 7] {
+        let c = lead(&db, p, "engaged", false).await?;
+        for i in 0..n {
+            msg(&db, p, Some(c), "inbound", "received", h(i + 1)).await?;
+        }
+        want.push((c, "engaged", 30, "cold", bd(0, 0, 30, 0)));
+    }
+
+    // Response time: exactly 1 h → 20, 1 h and a second → 10, exactly 24 h → 10, 24 h 1 s → 0.
+    for (delay, points) in [
+        (h(1), 20),
+        (h(1) + Duration::seconds(1), 10),
+        (h(24), 10),
+        (h(24) + Duration::seconds(1), 0),
+    ] {
+        let c = lead(&db, p, "reply", false).await?;
+        msg(&db, p, Some(c), "outbound", "sent", delay + h(2)).await?;
+        msg(&db, p, Some(c), "inbound", "received", h(2)).await?;
+        want.push((c, "reply", 5 + points, "cold", bd(0, 0, 5, points)));
+    }
+
+    // The median of an even count is the mean of the two middle delays: 30 min and 90 min → 1 h.
+    let even = lead(&db, p, "even", false).await?;
+    msg(&db, p, Some(even), "outbound", "sent", h(10)).await?;
+    msg(
+        &db,
+        p,
+        Some(even),
+        "inbound",
+        "received",
+        h(10) - Duration::minutes(30),
+    )
+    .await?;
+    msg(&db, p, Some(even), "outbound", "sent", h(5)).await?;
+    msg(
+        &db,
+        p,
+        Some(even),
+        "inbound",
+        "received",
+        h(5) - Duration::minutes(90),
+    )
+    .await?;
+    want.push((even, "even", 30, "cold", bd(0, 0, 10, 20)));
+
+    // Skipped and failed outbound rows were never sent: the delay runs from the sent one 10 h
+    // before. An inbound row with no outbound before it is left out of the median.
+    let skipped = lead(&db, p, "skipped", false).await?;
+    msg(&db, p, Some(skipped), "inbound", "received", h(20)).await?;
+    msg(&db, p, Some(skipped), "outbound", "sent", h(12)).await?;
+    msg(&db, p, Some(skipped), "outbound", "skipped", h(3)).await?;
+    msg(&db, p, Some(skipped), "outbound", "failed", h(3)).await?;
+    msg(&db, p, Some(skipped), "inbound", "received", h(2)).await?;
+    want.push((skipped, "skipped", 20, "cold", bd(0, 0, 10, 10)));
+
+    // An outbound row of any age counts; parent-level rows (no child) count for each child of
+    // that parent; rows of a sibling, of another parent or of another child never do.
+    let fam = parent(&db).await?;
+    let mine = lead(&db, fam, "mine", true).await?;
+    let sibling = lead(&db, fam, "sibling", false).await?;
+    msg(&db, fam, None, "outbound", "sent", Duration::days(90)).await?;
+    msg(&db, fam, None, "inbound", "received", Duration::days(3)).await?;
+    msg(&db, fam, Some(sibling), "inbound", "received", h(3)).await?;
+    msg(
+        &db,
+        fam,
+        Some(sibling),
+        "outbound",
+        "sent",
+        h(2) + Duration::minutes(1),
+    )
+    .await?;
+    msg(&db, fam, Some(mine), "inbound", "received", h(2)).await?;
+    let stranger = parent(&db).await?;
+    msg(&db, stranger, None, "inbound", "received", h(1)).await?;
+    // mine: 2 inbound (the family's and its own), both answering the family's message of 90
+    // days ago (the sibling's outbound is not mine) → median > 24 h → 0.
+    want.push((mine, "mine", 40, "warm", bd(30, 0, 10, 0)));
+    // sibling: 2 inbound (family 3 days ago + own 3 h ago), both after the 90-day-old family
+    // outbound → 0 points for time.
+    want.push((sibling, "sibling", 10, "cold", bd(0, 0, 10, 0)));
+
+    // Discovery calls: a NULL status counts, cancelled does not.
+    for (status, points) in [(None, 20), (Some("cancelled"), 0), (Some("completed"), 20)] {
+        let c = lead(&db, p, "call", false).await?;
+        call(&db, c, status).await?;
+        want.push((c, "call", points, "cold", bd(0, points, 0, 0)));
+    }
+
+    // Tier edges: 35 cold, 40 warm, 65 warm, 70 hot.
+    let t35 = lead(&db, p, "t35", true).await?;
+    msg(&db, p, Some(t35), "inbound", "received", h(1)).await?;
+    want.push((t35, "t35", 35, "cold", bd(30, 0, 5, 0)));
+    let t40 = lead(&db, p, "t40", true).await?;
+    msg(&db, p, Some(t40), "inbound", "received", h(1)).await?;
+    msg(&db, p, Some(t40), "inbound", "received", h(2)).await?;
+    want.push((t40, "t40", 40, "warm", bd(30, 0, 10, 0)));
+    let t65 = lead(&db, p, "t65", true).await?;
+    call(&db, t65, Some("scheduled")).await?;
+    msg(&db, p, Some(t65), "outbound", "sent", h(4)).await?;
+    msg(&db, p, Some(t65), "inbound", "received", h(2)).await?;
+    want.push((t65, "t65", 65, "warm", bd(30, 20, 5, 10)));
+    let t70 = lead(&db, p, "t70", true).await?;
+    call(&db, t70, Some("scheduled")).await?;
+    for i in 1..=4 {
+        msg(&db, p, Some(t70), "inbound", "received", h(i)).await?;
+    }
+    want.push((t70, "t70", 70, "hot", bd(30, 20, 20, 0)));
+
+    // Not a lead: never scored.
+    let enrolled = db
+        .query_one(
+            "INSERT INTO children (parent_id, name, status, assessment_completed) VALUES ($1, 'enrolled', 'enrolled', TRUE) RETURNING id",
+            &[&p],
+        )
+        .await?
+        .get::<_, Uuid>(0);
+
+    let report = run(&app.ctx, now()).await?;
+    assert_eq!(report.processed, want.len() as i64);
+    assert_eq!(report.changed, want.len() as i64);
+    assert_eq!(
+        report.tier_changes,
+        want.len() as i64,
+        "a first scoring is a tier change"
+    );
+    assert!(report.complete);
+    for (child, name, score, status, breakdown) in &want {
+        let got = scored(&db, *child).await?;
+        assert_eq!(
+            got,
+            (Some(*score), Some(status.to_string()), breakdown.clone()),
+            "{name}"
+        );
+    }
+    assert_eq!(scored(&db, enrolled).await?, (None, None, Value::Null));
+    let hot = want.iter().filter(|w| w.3 == "hot").count() as i64;
+    let warm = want.iter().filter(|w| w.3 == "warm").count() as i64;
+    assert_eq!((report.hot, report.warm), (hot, warm));
+    assert_eq!(report.cold, want.len() as i64 - hot - warm);
+    Ok(())
+}
+
+/// (xmin, lead_scored_at) of every lead: a rewritten row gets a new xmin.
+async fn versions(db: &Client) -> Result<Vec<(String, Option<DateTime<Utc>>)>, E> {
+    Ok(db
+        .query(
+            "SELECT xmin::text, lead_scored_at FROM children WHERE status = 'lead' ORDER BY id",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
+}
+
+async fn digests(db: &Client) -> Result<Vec<Value>, E> {
+    Ok(db
+        .query(
+            "SELECT payload FROM outbox WHERE payload->>'template' = 'leads_became_hot' ORDER BY created_at",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+/// A lead at 65 (warm): assessed, a call, one reply within 2 h.
+async fn warm_lead(db: &Client, name: &str) -> Result<(Uuid, Uuid), E> {
+    let p = parent(db).await?;
+    let c = lead(db, p, name, true).await?;
+    call(db, c, Some("scheduled")).await?;
+    msg(db, p, Some(c), "outbound", "sent", h(4)).await?;
+    msg(db, p, Some(c), "inbound", "received", h(2)).await?;
+    Ok((p, c))
+}
+
+#[tokio::test]
+async fn a_second_run_rewrites_nothing_and_a_lead_turning_hot_is_reported_once() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    let (p, riya) = warm_lead(&db, "Riya").await?;
+    let (_, other) = warm_lead(&db, "Other").await?;
+
+    let first = run(&app.ctx, now()).await?;
+    assert_eq!((first.changed, first.tier_changes, first.warm), (2, 2, 2));
+    assert!(
+        digests(&db).await?.is_empty(),
+        "nobody became hot: no digest"
+    );
+    let before = versions(&db).await?;
+    let again = run(&app.ctx, now()).await?;
+    assert_eq!(
+        (again.processed, again.changed, again.tier_changes),
+        (2, 0, 0)
+    );
+    assert_eq!(versions(&db).await?, before, "the second run rewrote a row");
+    assert_eq!(
+        app.count("SELECT count(*) FROM lead_score_changes").await?,
+        2
+    );
+
+    // Riya replies twice more within the hour: delays 2 h, 10 min and 20 min, median 20 min;
+    // 3 inbound: 30 + 20 + 15 + 20 = 85, hot.
+    msg(&db, p, Some(riya), "outbound", "sent", h(1)).await?;
+    msg(
+        &db,
+        p,
+        Some(riya),
+        "inbound",
+        "received",
+        Duration::minutes(50),
+    )
+    .await?;
+    msg(
+        &db,
+        p,
+        Some(riya),
+        "inbound",
+        "received",
+        Duration::minutes(40),
+    )
+    .await?;
+    let later = now() + h(24);
+    let third = run(&app.ctx, later).await?;
+    assert_eq!((third.changed, third.tier_changes, third.hot), (1, 1, 1));
+    let change = db
+        .query_one(
+            "SELECT old_score, new_score, old_status, new_status, run_at FROM lead_score_changes
+             WHERE child_id = $1 ORDER BY run_at DESC LIMIT 1",
+            &[&riya],
+        )
+        .await?;
+    assert_eq!(
+        (
+            change.get::<_, Option<i32>>(0),
+            change.get::<_, i32>(1),
+            change.get::<_, Option<String>>(2),
+            change.get::<_, String>(3),
+            change.get::<_, DateTime<Utc>>(4)
+        ),
+        (Some(65), 85, Some("warm".into()), "hot".into(), later)
+    );
+    let (score, _, _) = scored(&db, other).await?;
+    assert_eq!(score, Some(65));
+    let sent = digests(&db).await?;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["recipient"], json!({"admin": true}));
+    assert_eq!(sent[0]["data"]["total"], 1);
+    assert_eq!(
+        sent[0]["data"]["leads"],
+        json!([{"childId": riya, "name": "Riya"}])
+    );
+    // It reached SQS, and it renders.
+    let queued = app.queue_messages(1).await?;
+    assert_eq!(
+        queued.first().map(|m| m["template"].clone()),
+        Some(json!("leads_became_hot"))
+    );
+    let rendered = shared::notifications::templates::render("leads_became_hot", &sent[0]["data"])
+        .ok_or("no template")?;
+    assert!(rendered.text.contains("Riya"), "{}", rendered.text);
+
+    // Replaying that run (same now) changes nothing and sends nothing again.
+    let replay = shared::leads::LEAD_SCORING
+        .call_event(
+            &app.ctx,
+            json!({"source": "lead-scoring-cron", "now": later.to_rfc3339()}),
+        )
+        .await?;
+    assert_eq!(replay["changed"], 0);
+    assert_eq!(replay["tierChanges"], 0);
+    for key in ["processed", "hot", "warm", "cold", "durationMs"] {
+        assert!(replay[key].is_u64(), "{key} in {replay}");
+    }
+    assert_eq!(digests(&db).await?.len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_digest_names_fifty_and_counts_the_rest() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    let p = parent(&db).await?;
+    for i in 0..53 {
+        let c = lead(&db, p, &format!("Lead {i:02}"), true).await?;
+        call(&db, c, None).await?;
+        msg(&db, p, Some(c), "outbound", "sent", h(3)).await?;
+        msg(
+            &db,
+            p,
+            Some(c),
+            "inbound",
+            "received",
+            h(3) - Duration::minutes(20),
+        )
+        .await?;
+    }
+    // Each: assessed, a call, one reply after 20 min → 30 + 20 + 5 + 20 = 75, hot.
+    let report = run_in_batches(&app.ctx, now(), 10).await?;
+    assert_eq!(
+        (report.processed, report.hot, report.became_hot),
+        (53, 53, 53)
+    );
+    let sent = digests(&db).await?;
+    assert_eq!(sent.len(), 1);
+    let names: Vec<&str> = sent[0]["data"]["leads"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|l| l["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names.len(), 50);
+    assert_eq!(names.first().copied(), Some("Lead 00"));
+    assert_eq!(sent[0]["data"]["more"], 3);
+    let rendered = shared::notifications::templates::render("leads_became_hot", &sent[0]["data"])
+        .ok_or("no template")?;
+    assert!(rendered.text.contains("and 3 more"), "{}", rendered.text);
+    Ok(())
+}
+
+#[tokio::test]
+async fn batches_of_keys_give_the_same_scores_as_one_batch() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    for i in 0..23 {
+        let p = parent(&db).await?;
+        let c = lead(&db, p, &format!("c{i}"), i % 2 == 0).await?;
+        for j in 0..(i % 8) {
+            msg(
+                &db,
+                p,
+                if j % 2 == 0 { Some(c) } else { None },
+                "inbound",
+                "received",
+                h(j + 1),
+            )
+            .await?;
+        }
+        if i % 3 == 0 {
+            msg(&db, p, Some(c), "outbound", "sent", h(9 + i)).await?;
+        }
+    }
+    let small = run_in_batches(&app.ctx, now(), 4).await?;
+    assert_eq!((small.processed, small.changed), (23, 23));
+    let by_small: Vec<(Option<i32>, Option<String>)> = db
+        .query(
+            "SELECT lead_score, lead_status FROM children ORDER BY id",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    db.execute(
+        "UPDATE children SET lead_score = NULL, lead_status = NULL, lead_score_breakdown = NULL",
+        &[],
+    )
+    .await?;
+    db.execute("DELETE FROM lead_score_changes", &[]).await?;
+    let whole = run_in_batches(&app.ctx, now(), 5_000).await?;
+    assert_eq!((whole.processed, whole.changed), (23, 23));
+    let by_whole: Vec<(Option<i32>, Option<String>)> = db
+        .query(
+            "SELECT lead_score, lead_status FROM children ORDER BY id",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(by_small, by_whole);
+    Ok(())
+}
+
+#[tokio::test]
+async fn runs_started_together_record_and_report_each_change_once() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    let p = parent(&db).await?;
+    for i in 0..30 {
+        let c = lead(&db, p, &format!("L{i}"), i % 3 == 0).await?;
+        if i % 3 == 0 {
+            call(&db, c, None).await?;
+            msg(&db, p, Some(c), "outbound", "sent", h(2)).await?;
+            for _ in 0..4 {
+                msg(&db, p, Some(c), "inbound", "received", h(1)).await?;
+            }
+        }
+    }
+    let runs: Vec<_> = (0..8)
+        .map(|_| {
+            let ctx = app.ctx.clone();
+            tokio::spawn(async move { run_in_batches(&ctx, now(), 7).await })
+        })
+        .collect();
+    let mut changed = 0;
+    let mut tiers = 0;
+    for r in runs {
+        let report = r.await??;
+        changed += report.changed;
+        tiers += report.tier_changes;
+    }
+    assert_eq!(
+        (changed, tiers),
+        (30, 30),
+        "each lead written once across 8 runs"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM lead_score_changes").await?,
+        30
+    );
+    // Runs racing over the batches may split the report between digests; no lead is reported
+    // twice or left out.
+    let mut named: Vec<String> = Vec::new();
+    let mut total = 0;
+    for d in digests(&db).await? {
+        total += d["data"]["total"].as_i64().unwrap_or(0);
+        for l in d["data"]["leads"].as_array().into_iter().flatten() {
+            named.push(l["childId"].to_string());
+        }
+    }
+    named.sort();
+    named.dedup();
+    assert_eq!((total, named.len()), (10, 10));
+    Ok(())
+}
+
+/// Set-based: a run's round trips do not grow with the number of leads (the seed's cron made
+/// one UPDATE per child).
+#[tokio::test]
+async fn round_trips_do_not_grow_with_the_number_of_leads() -> TestResult {
+    use devtools::wirecount::WireCounter;
+    let direct = std::env::var("TEST_DATABASE_URL")?;
+    let u = url::Url::parse(&direct)?;
+    let upstream = format!(
+        "{}:{}",
+        u.host_str().unwrap_or("127.0.0.1"),
+        u.port().unwrap_or(5432)
+    );
+    let proxy = WireCounter::start(upstream.parse()?).await?;
+    let port = proxy.addr.port();
+    let app = TestApp::spawn_with(move |c| {
+        let db = c.get("DATABASE_URL").unwrap_or_default().to_string();
+        let mut url = url::Url::parse(&db).unwrap_or_else(|_| u.clone());
+        let _ = url.set_host(Some("127.0.0.1"));
+        let _ = url.set_port(Some(port));
+        c.with("DATABASE_URL", url.to_string())
+    })
+    .await?;
+    let db = app.db().await?;
+    let mut used = Vec::new();
+    for (n, at) in [(20, now()), (400, now() + h(1))] {
+        db.execute(
+            "INSERT INTO children (name, status, assessment_completed)
+             SELECT 'c' || g, 'lead', g % 2 = 0 FROM generate_series(1, $1::int) g",
+            &[&n],
+        )
+        .await?;
+        db.execute(
+            "INSERT INTO communication_logs (child_id, direction, status, created_at)
+             SELECT id, 'inbound', 'received', $1::timestamptz - INTERVAL '1 hour' FROM children",
+            &[&at],
+        )
+        .await?;
+        let before = proxy.counts();
+        let report = run(&app.ctx, at).await?;
+        used.push((
+            report.processed,
+            report.changed,
+            proxy.counts().since(&before).round_trips(),
+        ));
+    }
+    println!("(leads, rewritten, round trips): {used:?}");
+    assert_eq!(used[0].0, 20);
+    assert_eq!(used[1].0, 420);
+    assert!(used[1].1 >= 400, "{used:?}");
+    assert_eq!(
+        used[0].2, used[1].2,
+        "round trips grew with the leads: {used:?}"
+    );
+    Ok(())
+}
