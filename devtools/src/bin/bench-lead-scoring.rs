@@ -1,0 +1,180 @@
+//! The nightly lead scoring at scale: 1,000,000 leads with 5,000,000 communication rows
+//! (BENCH_LEADS changes the size; rows are 5 per lead). Times the cron's run (batches of keys,
+//! set-based), its rerun (nothing to write), and the seed's approach — read each lead with its
+//! messages, score it in the app, one UPDATE per child — on a sample (BENCH_SEED_SAMPLE, default
+//! 2,000 leads), extrapolated to all leads. Not a test: it prints the numbers.
+//!
+//! TEST_DATABASE_URL=postgres://… cargo run --release -p devtools --bin bench-lead-scoring
+use chrono::{DateTime, Duration, Utc};
+use shared::leads::lead_score::{score, Facts, WINDOW_DAYS};
+use std::time::Instant;
+use uuid::Uuid;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let leads = env_usize("BENCH_LEADS", 1_000_000) as i64;
+    let sample = env_usize("BENCH_SEED_SAMPLE", 2_000) as i64;
+    let url = devtools::testdb::fresh_database().await?;
+    let db = shared::db::connect(&url).await?;
+    let t = Instant::now();
+    // Families of one or two children; 80% of the messages name the child, 20% only the parent;
+    // directions alternate, one outbound in ten was skipped; 60 days of history; a fifth of the
+    // leads have a discovery call, one in eight of those cancelled.
+    db.batch_execute(&format!(
+        "ALTER TABLE children DISABLE TRIGGER trg_children_link_discovery_calls;
+         INSERT INTO parents (id, name, email)
+           SELECT md5('p' || g)::uuid, 'Parent ' || g, 'p' || g || '@example.com'
+           FROM generate_series(1, {parents}) g;
+         INSERT INTO children (id, parent_id, name, status, assessment_completed)
+           SELECT md5('c' || g)::uuid, md5('p' || (1 + g % {parents}))::uuid, 'Child ' || g, 'lead', g % 3 = 0
+           FROM generate_series(1, {leads}) g;
+         INSERT INTO communication_logs (parent_id, child_id, channel, direction, status, created_at)
+           SELECT md5('p' || (1 + c % {parents}))::uuid,
+                  CASE WHEN m % 5 = 4 THEN NULL ELSE md5('c' || c)::uuid END,
+                  'whatsapp',
+                  CASE WHEN m % 2 = 0 THEN 'outbound' ELSE 'inbound' END,
+                  CASE WHEN m % 2 = 1 THEN 'received' WHEN (c + m) % 10 = 0 THEN 'skipped' ELSE 'sent' END,
+                  TIMESTAMPTZ '2026-11-24 20:30:00+00' - make_interval(secs => ((c * 7919 + m * 104729) % (60 * 86400))::float8)
+           FROM generate_series(1, {leads}) c, generate_series(0, 4) m;
+         INSERT INTO discovery_calls (parent_email, child_name, status, cal_booking_uid, child_id)
+           SELECT 'p@example.com', 'x', CASE WHEN g % 8 = 0 THEN 'cancelled' ELSE 'scheduled' END,
+                  'bench-' || g, md5('c' || g)::uuid
+           FROM generate_series(1, {leads}, 5) g;
+         ALTER TABLE children ENABLE TRIGGER trg_children_link_discovery_calls;",
+        parents = (leads * 7 / 10).max(1),
+    ))
+    .await?;
+    db.batch_execute("VACUUM ANALYZE").await?;
+    println!(
+        "seeded {leads} leads, {} messages in {:.0}s",
+        leads * 5,
+        t.elapsed().as_secs_f64()
+    );
+    let now: DateTime<Utc> = "2026-11-24T20:30:00Z".parse()?;
+    let config = shared::config::Config::from_pairs([("DATABASE_URL", url.as_str())]);
+    let ctx = shared::context::AppContext::build(config, 4).await?;
+
+    let t = Instant::now();
+    let first = shared::leads::cron::run(&ctx, now).await?;
+    let ours = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let rerun = shared::leads::cron::run(&ctx, now).await?;
+    let rerun_s = t.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        rerun.changed == 0,
+        "the rerun rewrote {} rows",
+        rerun.changed
+    );
+
+    // The seed's way on a sample of leads: read them with their messages, score each in the app,
+    // one UPDATE per child.
+    let t = Instant::now();
+    let rows = db
+        .query(
+            "SELECT c.id, c.assessment_completed,
+                    EXISTS (SELECT 1 FROM discovery_calls d WHERE d.child_id = c.id AND d.status IS DISTINCT FROM 'cancelled'),
+                    m.direction, m.status, m.created_at
+             FROM (SELECT id, parent_id, assessment_completed FROM children WHERE status = 'lead' ORDER BY id LIMIT $1) c
+             LEFT JOIN communication_logs m
+               ON m.child_id = c.id OR (m.child_id IS NULL AND m.parent_id = c.parent_id)
+             ORDER BY c.id, m.created_at",
+            &[&sample],
+        )
+        .await?;
+    let mut scored: Vec<(Uuid, i32, &'static str)> = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let id: Uuid = rows[i].get(0);
+        let mut facts = Facts {
+            assessment_completed: rows[i].get(1),
+            discovery_booked: rows[i].get(2),
+            ..Facts::default()
+        };
+        let mut last_out: Option<DateTime<Utc>> = None;
+        let mut delays: Vec<f64> = Vec::new();
+        while i < rows.len() && rows[i].get::<_, Uuid>(0) == id {
+            let dir: Option<String> = rows[i].get(3);
+            let status: Option<String> = rows[i].get(4);
+            let at: Option<DateTime<Utc>> = rows[i].get(5);
+            if let (Some(dir), Some(at)) = (dir, at) {
+                let sent = !matches!(status.as_deref(), Some("skipped") | Some("failed"));
+                if dir == "outbound" && sent {
+                    last_out = Some(at);
+                } else if dir == "inbound"
+                    && at > now - Duration::days(WINDOW_DAYS.into())
+                    && at <= now
+                {
+                    facts.inbound += 1;
+                    if let Some(o) = last_out.filter(|o| *o < at) {
+                        delays.push((at - o).num_microseconds().unwrap_or(0) as f64 / 1e6);
+                    }
+                }
+            }
+            i += 1;
+        }
+        delays.sort_by(|a, b| a.total_cmp(b));
+        facts.median_delay_seconds = match delays.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(delays[n / 2]),
+            n => Some((delays[n / 2 - 1] + delays[n / 2]) / 2.0),
+        };
+        let s = score(&facts);
+        scored.push((id, s.total, s.tier.as_str()));
+    }
+    for (id, total, status) in &scored {
+        db.execute(
+            "UPDATE children SET lead_score = $2, lead_status = $3 WHERE id = $1",
+            &[id, total, status],
+        )
+        .await?;
+    }
+    let seed_sample = t.elapsed().as_secs_f64();
+    let seed_full = seed_sample * first.processed as f64 / scored.len().max(1) as f64;
+
+    println!("| approach | leads | seconds | vs the cron |\n|---|---:|---:|---:|");
+    println!(
+        "| cron: first run ({} rows written, {} tier changes) | {} | {ours:.1} | 1.00× |",
+        first.changed, first.tier_changes, first.processed
+    );
+    println!(
+        "| cron: rerun, same now (0 written) | {} | {rerun_s:.1} | {:.2}× |",
+        rerun.processed,
+        rerun_s / ours
+    );
+    println!(
+        "| seed: sample, measured | {} | {seed_sample:.1} | — |",
+        scored.len()
+    );
+    println!(
+        "| seed: extrapolated to all leads | {} | {seed_full:.0} | {:.1}× slower |",
+        first.processed,
+        seed_full / ours
+    );
+    // Over a network each round trip costs its latency too: the seed pays it once per lead, the
+    // cron five times per batch (begin, lock, facts, write, commit) and a few times per run.
+    let seed_trips = first.processed as f64;
+    let cron_trips = 5.0 * (first.processed / shared::leads::cron::BATCH + 1) as f64 + 5.0;
+    for rtt_ms in [1.0, 5.0] {
+        let seed_at = seed_full + seed_trips * rtt_ms / 1000.0;
+        let ours_at = ours + cron_trips * rtt_ms / 1000.0;
+        println!(
+            "modelled at {rtt_ms} ms per round trip: seed {seed_at:.0} s, cron {ours_at:.1} s ({:.1}× faster)",
+            seed_at / ours_at
+        );
+    }
+    println!(
+        "tiers after the run: hot {}, warm {}, cold {}; Lambda limit 900 s, the cron used {:.0}% of it",
+        first.hot,
+        first.warm,
+        first.cold,
+        ours / 900.0 * 100.0
+    );
+    Ok(())
+}
