@@ -154,6 +154,13 @@ async fn each_part_at_its_edges_and_the_tier_edges() -> TestResult {
     msg(&db, p, Some(skipped), "inbound", "received", h(2)).await?;
     want.push((skipped, "skipped", 20, "cold", bd(0, 0, 10, 10)));
 
+    // An outbound row of the same instant as the inbound one is not before it.
+    let tie = lead(&db, p, "tie", false).await?;
+    msg(&db, p, Some(tie), "outbound", "sent", h(5)).await?;
+    msg(&db, p, Some(tie), "outbound", "sent", h(1)).await?;
+    msg(&db, p, Some(tie), "inbound", "received", h(1)).await?;
+    want.push((tie, "tie", 15, "cold", bd(0, 0, 5, 10)));
+
     // An outbound row of any age counts; parent-level rows (no child) count for each child of
     // that parent; rows of a sibling, of another parent or of another child never do.
     let fam = parent(&db).await?;

@@ -116,6 +116,7 @@ fn secrets_come_from_secrets_manager_not_parameters() -> TestResult {
         "RAZORPAY_KEY_SECRET",
         "RAZORPAY_WEBHOOK_SECRET",
         "WHATSAPP_TOKEN",
+        "GOOGLE_SERVICE_ACCOUNT_KEY",
     ];
     let mut seen = 0;
     let mut check = |scope: &str, vars: &Yaml| {

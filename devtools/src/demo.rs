@@ -71,6 +71,8 @@ pub async fn seed(conn: &mut tokio_postgres::Client) -> anyhow::Result<()> {
         (e2, child2, "Diya", PAYMENTS[1], 2, 0),
     ];
     for (enrollment, child, child_name, (payment_id, amount), paid_hours_ago, completed) in plans {
+        // One coach: Diya's sessions are two hours after Aarav's, so none overlap.
+        let hour_offset: i32 = if enrollment == e2 { 2 } else { 0 };
         let inserted = client
             .execute(
                 "INSERT INTO enrollments (id, child_id, parent_id, coach_id, status, sessions_total, parent_email, child_name)
@@ -100,8 +102,8 @@ pub async fn seed(conn: &mut tokio_postgres::Client) -> anyhow::Result<()> {
             client
                 .execute(
                     "INSERT INTO scheduled_sessions (enrollment_id, child_id, coach_id, session_type, scheduled_time, status)
-                     VALUES ($1, $2, $3, 'coaching', date_trunc('hour', NOW()) + make_interval(days => $4) + INTERVAL '1 day', $5)",
-                    &[&enrollment, &child, &coach, &days, &status],
+                     VALUES ($1, $2, $3, 'coaching', date_trunc('hour', NOW()) + make_interval(days => $4, hours => $6) + INTERVAL '1 day', $5)",
+                    &[&enrollment, &child, &coach, &days, &status, &hour_offset],
                 )
                 .await?;
         }
@@ -152,6 +154,7 @@ pub async fn seed(conn: &mut tokio_postgres::Client) -> anyhow::Result<()> {
         .execute("SELECT yt_link_unlinked_discovery_calls()", &[])
         .await?;
     seed_matching_and_leads(&client, parent, coach).await?;
+    seed_scheduling(&client, coach, child1, e1).await?;
     client.commit().await?;
     Ok(())
 }
@@ -240,6 +243,71 @@ async fn seed_matching_and_leads(
                     ($1, $2, 'whatsapp', NULL, 'inbound', 'received', NOW() - INTERVAL '4 hours 30 minutes'),
                     ($1, $2, 'whatsapp', NULL, 'inbound', 'received', NOW() - INTERVAL '1 hour')",
             &[&parent, &kabir],
+        )
+        .await?;
+    Ok(())
+}
+
+/// A throwaway RSA key for local runs and tests of calendar-sync (no Google account knows it):
+/// the service account key JSON local-api uses when `GOOGLE_SERVICE_ACCOUNT_KEY` is not set.
+pub const DEV_GOOGLE_KEY_PEM: &str = include_str!("dev-google-key.pem");
+
+pub fn dev_google_key_json(token_uri: &str) -> String {
+    serde_json::json!({
+        "type": "service_account",
+        "client_email": "calendar-sync@yestoryd-local.iam.gserviceaccount.com",
+        "private_key": DEV_GOOGLE_KEY_PEM,
+        "token_uri": token_uri,
+    })
+    .to_string()
+}
+
+/// Aarav's session the README moves: 10 days from today at 17:00 IST, coach Anita.
+pub const RESCHEDULABLE_SESSION: &str = "00000000-0000-4000-8000-0000000005e1";
+
+/// Anita's weekly hours (Monday to Saturday, 16:00–19:00 in her zone, Asia/Kolkata), a day off
+/// two weeks out, and a session of Aarav's far enough ahead to move.
+async fn seed_scheduling(
+    client: &impl tokio_postgres::GenericClient,
+    coach: Uuid,
+    child: Uuid,
+    enrollment: Uuid,
+) -> anyhow::Result<()> {
+    let exists = client
+        .query_opt(
+            "SELECT 1 FROM coach_availability WHERE coach_id = $1 LIMIT 1",
+            &[&coach],
+        )
+        .await?
+        .is_some();
+    if exists {
+        return Ok(());
+    }
+    for weekday in 1i16..=6 {
+        client
+            .execute(
+                "INSERT INTO coach_availability (coach_id, weekday, start_time, end_time) VALUES ($1, $2, '16:00', '19:00')",
+                &[&coach, &weekday],
+            )
+            .await?;
+    }
+    client
+        .execute(
+            "INSERT INTO coach_time_off (coach_id, starts_at, ends_at, reason)
+             VALUES ($1, (date_trunc('day', NOW() AT TIME ZONE 'Asia/Kolkata') + INTERVAL '14 days') AT TIME ZONE 'Asia/Kolkata',
+                         (date_trunc('day', NOW() AT TIME ZONE 'Asia/Kolkata') + INTERVAL '15 days') AT TIME ZONE 'Asia/Kolkata',
+                     'Family wedding')",
+            &[&coach],
+        )
+        .await?;
+    client
+        .execute(
+            "INSERT INTO scheduled_sessions (id, enrollment_id, child_id, coach_id, session_type, scheduled_time, status)
+             VALUES ($1, $2, $3, $4, 'coaching',
+                     (date_trunc('day', NOW() AT TIME ZONE 'Asia/Kolkata') + INTERVAL '10 days 17 hours') AT TIME ZONE 'Asia/Kolkata',
+                     'scheduled')
+             ON CONFLICT (id) DO NOTHING",
+            &[&id(RESCHEDULABLE_SESSION)?, &enrollment, &child, &coach],
         )
         .await?;
     Ok(())

@@ -22,6 +22,7 @@ pub struct AppContext {
     publisher: Publisher,
     channels: Channels,
     s3: Option<aws_sdk_s3::Client>,
+    google: Option<crate::scheduling::google::GoogleCalendar>,
 }
 
 /// Collects the pieces while the needs build them.
@@ -33,6 +34,7 @@ pub struct ContextBuilder {
     publisher: Publisher,
     channels: Channels,
     s3: Option<aws_sdk_s3::Client>,
+    google: Option<crate::scheduling::google::GoogleCalendar>,
 }
 
 impl ContextBuilder {
@@ -49,6 +51,7 @@ impl ContextBuilder {
             jwt: None,
             channels: Channels::default(),
             s3: None,
+            google: None,
         }
     }
 
@@ -115,6 +118,19 @@ impl ContextBuilder {
         Ok(())
     }
 
+    pub fn google(&mut self) -> anyhow::Result<()> {
+        if let Some(key) = self.config.get("GOOGLE_SERVICE_ACCOUNT_KEY") {
+            self.google = Some(crate::scheduling::google::GoogleCalendar::new(
+                key,
+                self.config
+                    .get("GOOGLE_CALENDAR_API_BASE")
+                    .unwrap_or(crate::scheduling::google::DEFAULT_API_BASE),
+                self.config.get("GOOGLE_CALENDAR_ID").unwrap_or("primary"),
+            )?);
+        }
+        Ok(())
+    }
+
     pub fn s3(&mut self) -> anyhow::Result<()> {
         // Local S3 doubles (moto) have no bucket subdomains: path-style when an endpoint is set.
         let local_s3 = std::env::var_os("AWS_ENDPOINT_URL").is_some()
@@ -160,6 +176,7 @@ impl AppContext {
             publisher: b.publisher,
             channels: b.channels,
             s3: b.s3,
+            google: b.google,
         })
     }
 
@@ -212,6 +229,17 @@ impl AppContext {
         self.s3
             .as_ref()
             .ok_or_else(|| ApiError::missing_config(&["EXPORTS_BUCKET"]))
+    }
+
+    pub fn google(&self) -> Result<&crate::scheduling::google::GoogleCalendar, ApiError> {
+        self.google
+            .as_ref()
+            .ok_or_else(|| ApiError::missing_config(&["GOOGLE_SERVICE_ACCOUNT_KEY"]))
+    }
+
+    /// Replaces the calendar client (tests point it at a local double).
+    pub fn set_google(&mut self, google: crate::scheduling::google::GoogleCalendar) {
+        self.google = Some(google);
     }
 
     pub fn channels(&self) -> &Channels {

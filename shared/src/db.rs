@@ -46,6 +46,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_lead_scoring_indexes.sql",
         include_str!("../../migrations/0010_lead_scoring_indexes.sql"),
     ),
+    (
+        "0011_rescheduling.sql",
+        include_str!("../../migrations/0011_rescheduling.sql"),
+    ),
 ];
 
 /// How long a pooled connection may idle before its next checkout checks it first.
@@ -127,7 +131,59 @@ pub fn statements(sql: &str) -> Vec<String> {
 /// do not race: each file in its own transaction, or statement by statement when it is marked
 /// `NO_TRANSACTION`. Returns the names applied.
 pub async fn migrate(client: &mut tokio_postgres::Client) -> anyhow::Result<Vec<String>> {
-    migrate_with(client, MIGRATIONS).await
+    let applied = migrate_with(client, MIGRATIONS).await?;
+    // The coach-overlap constraint waits for overlapping live rows to be resolved (0011): try
+    // again on every deploy.
+    let overlaps: i64 = client
+        .query_one("SELECT yt_ensure_no_coach_overlap()", &[])
+        .await?
+        .try_get(0)?;
+    if overlaps > 0 {
+        tracing::warn!(
+            overlaps,
+            "active sessions of one coach overlap; the exclusion constraint waits (migrate --check lists them)"
+        );
+    }
+    Ok(applied)
+}
+
+/// Overlapping pairs of active sessions of one coach, when the exclusion constraint is missing:
+/// one line each (at most 20, then a count).
+async fn overlap_differences(client: &tokio_postgres::Client) -> anyhow::Result<Vec<String>> {
+    let present = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'scheduled_sessions_no_coach_overlap'),
+                    to_regprocedure('yt_overlapping_sessions()') IS NOT NULL",
+            &[],
+        )
+        .await?;
+    let (constraint, function): (bool, bool) = (present.try_get(0)?, present.try_get(1)?);
+    if constraint || !function {
+        return Ok(vec![]);
+    }
+    let rows = client
+        .query(
+            "SELECT coach_id::text, first_session::text, second_session::text, count(*) OVER ()
+             FROM yt_overlapping_sessions() ORDER BY 1, 2, 3 LIMIT 20",
+            &[],
+        )
+        .await?;
+    let mut out = vec![match rows.first() {
+        None => "constraint scheduled_sessions_no_coach_overlap is missing and nothing overlaps: run migrate".to_string(),
+        Some(r) => format!(
+            "constraint scheduled_sessions_no_coach_overlap is missing: {} overlapping pairs of active sessions of one coach",
+            r.try_get::<_, i64>(3)?
+        ),
+    }];
+    for r in &rows {
+        out.push(format!(
+            "coach {}: sessions {} and {} overlap",
+            r.try_get::<_, String>(0)?,
+            r.try_get::<_, String>(1)?,
+            r.try_get::<_, String>(2)?
+        ));
+    }
+    Ok(out)
 }
 
 /// `migrate` over a given list (tests use it with files of their own).
@@ -328,7 +384,8 @@ pub async fn check_schema(config: &crate::config::Config) -> anyhow::Result<serd
     let url = migration_url(config)?;
     let client = connect(url).await?;
     let live = live_columns(&client).await?;
-    let differences = crate::schema::differences(crate::schema::EXPECTED, &live);
+    let mut differences = crate::schema::differences(crate::schema::EXPECTED, &live);
+    differences.extend(overlap_differences(&client).await?);
     if differences.is_empty() {
         return Ok(serde_json::json!({ "differences": [] }));
     }

@@ -18,6 +18,9 @@ pub static ALL: &[&Function] = &[
     &crate::discovery::LINK_REPORT,
     &crate::matching::COACH_MATCH,
     &crate::leads::LEAD_SCORING,
+    &crate::scheduling::AVAILABLE_SLOTS,
+    &crate::scheduling::RESCHEDULE,
+    &crate::scheduling::CALENDAR_SYNC,
     &crate::db::MIGRATE,
 ];
 

@@ -174,3 +174,34 @@ pub static MIGRATION_DATABASE: Need = Need {
     build: None,
     aws: None,
 };
+
+/// Publishing to the calendar queue too (a reschedule moves the coach's Google Calendar event).
+pub static CALENDAR_QUEUE: Need = Need {
+    name: "calendar queue",
+    env: &["NOTIFICATIONS_QUEUE_URL", "CALENDAR_QUEUE_URL"],
+    optional: &[],
+    build: Some(ContextBuilder::sqs),
+    aws: Some(load_aws),
+};
+
+/// The slot rule's tuning: notice before a session (hours), how far ahead (days), the grid.
+pub static RESCHEDULE_SETTINGS: Need = Need {
+    name: "reschedule settings",
+    env: &[],
+    optional: &[
+        "RESCHEDULE_NOTICE_HOURS",
+        "RESCHEDULE_HORIZON_DAYS",
+        "SLOT_GRID_MINUTES",
+    ],
+    build: None,
+    aws: None,
+};
+
+/// Google Calendar as a service account (the platform's session calendar).
+pub static GOOGLE_CALENDAR: Need = Need {
+    name: "google calendar",
+    env: &["GOOGLE_SERVICE_ACCOUNT_KEY"],
+    optional: &["GOOGLE_CALENDAR_ID", "GOOGLE_CALENDAR_API_BASE"],
+    build: Some(ContextBuilder::google),
+    aws: None,
+};

@@ -25,6 +25,28 @@ pub async fn enqueue_notification(
     enqueue_notification_as(db, Uuid::new_v4(), template, category, recipient, data).await
 }
 
+/// Inserts a message for another topic (`calendar`): the payload gets the outbox id as `id`.
+pub async fn enqueue(
+    db: &impl GenericClient,
+    topic: &str,
+    mut payload: Value,
+) -> Result<Uuid, tokio_postgres::Error> {
+    let id = Uuid::new_v4();
+    if let Some(o) = payload.as_object_mut() {
+        o.insert("id".into(), json!(id));
+    }
+    db.execute_typed(
+        "INSERT INTO outbox (id, topic, payload) VALUES ($1, $2, $3)",
+        &[
+            (&id, Type::UUID),
+            (&topic, Type::TEXT),
+            (&payload, Type::JSONB),
+        ],
+    )
+    .await?;
+    Ok(id)
+}
+
 /// `enqueue_notification` with an id chosen by the caller (who records it elsewhere in the same
 /// transaction).
 pub async fn enqueue_notification_as(

@@ -23,6 +23,7 @@ pub struct TestApp {
     pub db_url: String,
     pub razorpay: RazorpaySim,
     pub queue_url: String,
+    pub calendar_queue_url: String,
     pub ctx: Arc<AppContext>,
     pub http: reqwest::Client,
     sqs: aws_sdk_sqs::Client,
@@ -84,6 +85,13 @@ impl TestApp {
             .send()
             .await?;
         let queue_url = queue.queue_url().unwrap_or_default().to_string();
+        let calendar = sqs
+            .create_queue()
+            .queue_name(format!("calendar-{}", Uuid::new_v4().simple()))
+            .send()
+            .await?;
+        let calendar_queue_url = calendar.queue_url().unwrap_or_default().to_string();
+        let google_key = devtools::demo::dev_google_key_json("http://127.0.0.1:9/token");
         let config = tweak(Config::from_pairs([
             ("DATABASE_URL", app_db_url.as_str()),
             ("RAZORPAY_API_BASE", razorpay.base_url.as_str()),
@@ -96,6 +104,9 @@ impl TestApp {
             ("SITE_URL", "https://yestoryd.test"),
             ("RETRY_LINK_SECRET", RETRY_LINK_SECRET),
             ("CAL_WEBHOOK_SECRET", CAL_SECRET),
+            ("CALENDAR_QUEUE_URL", calendar_queue_url.as_str()),
+            ("GOOGLE_SERVICE_ACCOUNT_KEY", google_key.as_str()),
+            ("GOOGLE_CALENDAR_API_BASE", "http://127.0.0.1:9"),
         ]));
         let mut ctx = AppContext::build(config.clone(), 40).await?;
         // Short timeouts and backoff so that failure tests run in well under a second each.
@@ -132,6 +143,7 @@ impl TestApp {
             db_url,
             razorpay,
             queue_url,
+            calendar_queue_url,
             ctx,
             http: reqwest::Client::new(),
             sqs,

@@ -41,7 +41,7 @@ async fn main() -> anyhow::Result<()> {
                   'whatsapp',
                   CASE WHEN m % 2 = 0 THEN 'outbound' ELSE 'inbound' END,
                   CASE WHEN m % 2 = 1 THEN 'received' WHEN (c + m) % 10 = 0 THEN 'skipped' ELSE 'sent' END,
-                  TIMESTAMPTZ '2026-11-24 20:30:00+00' - make_interval(secs => ((c * 7919 + m * 104729) % (60 * 86400))::float8)
+                  TIMESTAMPTZ '2026-11-24 20:30:00+00' - make_interval(secs => ((c::bigint * 7919 + m * 104729) % (60 * 86400))::float8)
            FROM generate_series(1, {leads}) c, generate_series(0, 4) m;
          INSERT INTO discovery_calls (parent_email, child_name, status, cal_booking_uid, child_id)
            SELECT 'p@example.com', 'x', CASE WHEN g % 8 = 0 THEN 'cancelled' ELSE 'scheduled' END,

@@ -87,6 +87,20 @@ async fn build_stack(quiet: bool) -> anyhow::Result<Stack> {
     if config.get("NOTIFICATIONS_QUEUE_URL").is_none() {
         config = config.with("NOTIFICATIONS_QUEUE_URL", "local:outbox");
     }
+    if config.get("CALENDAR_QUEUE_URL").is_none() {
+        config = config.with("CALENDAR_QUEUE_URL", "local:outbox");
+    }
+    // A throwaway key and no reachable Google: calendar-sync runs, and a session with an event
+    // stays queued (as when Google is down).
+    if config.get("GOOGLE_SERVICE_ACCOUNT_KEY").is_none() {
+        config = config.with(
+            "GOOGLE_SERVICE_ACCOUNT_KEY",
+            devtools::demo::dev_google_key_json("http://127.0.0.1:9/token"),
+        );
+        if config.get("GOOGLE_CALENDAR_API_BASE").is_none() {
+            config = config.with("GOOGLE_CALENDAR_API_BASE", "http://127.0.0.1:9");
+        }
+    }
     if !quiet {
         for f in ALL {
             let missing = config.missing(&f.required_env());

@@ -1,8 +1,8 @@
 //! The query parameters shared by the list and the export: dates are whole days in Asia/Kolkata,
 //! instants are RFC 3339; every bad parameter is named in the 400.
 use crate::http::{ApiError, FieldErrors};
+use crate::ist::IST as Kolkata;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use chrono_tz::Asia::Kolkata;
 use std::collections::HashMap;
 
 pub const STATUSES: [&str; 5] = ["created", "authorized", "captured", "failed", "refunded"];

@@ -5,8 +5,8 @@ use super::filters::{ist_midnight, parse, Filters};
 use super::store::{self, PaymentRow};
 use crate::context::AppContext;
 use crate::http::{json_response, query_all, query_param, respond, ApiError};
+use crate::ist::IST as Kolkata;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use chrono_tz::Asia::Kolkata;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 

@@ -31,9 +31,10 @@ pub struct Lead {
 ///   `parent_id` is the child's parent;
 /// - inbound messages count in `now − 30 days < created_at ≤ now`;
 /// - each one's delay is the time since the latest outbound message of the child before it (any
-///   age; `skipped` and `failed` rows were never sent); the median is `percentile_cont(0.5)`,
-///   which averages the two middle delays of an even count and ignores inbound rows without an
-///   earlier outbound one;
+///   age; `skipped` and `failed` rows were never sent), found by one pass over each lead's
+///   messages in time order (a window function, not a look-up per message); the median is
+///   `percentile_cont(0.5)`, which averages the two middle delays of an even count and ignores
+///   inbound rows without an earlier outbound one;
 /// - a discovery call counts when it is linked to the child and not `cancelled` (NULL counts).
 pub async fn lead_facts(
     db: &impl GenericClient,
@@ -50,40 +51,39 @@ pub async fn lead_facts(
            ORDER BY c.id
            LIMIT $2
          ),
-         inbound AS (
-           SELECT l.id AS child_id, l.parent_id, m.created_at
+         msgs AS (
+           SELECT l.id AS child_id, m.direction, m.created_at
            FROM leads l
            JOIN communication_logs m ON m.child_id = l.id
-           WHERE m.direction = 'inbound'
-             AND m.created_at > $3 - make_interval(days => $4) AND m.created_at <= $3
+           WHERE m.created_at <= $3
+             AND ((m.direction = 'inbound' AND m.created_at > $3 - make_interval(days => $4))
+                  OR (m.direction = 'outbound' AND m.status IS DISTINCT FROM 'skipped'
+                      AND m.status IS DISTINCT FROM 'failed'))
            UNION ALL
-           SELECT l.id, l.parent_id, m.created_at
+           SELECT l.id, m.direction, m.created_at
            FROM leads l
            JOIN communication_logs m ON m.parent_id = l.parent_id AND m.child_id IS NULL
-           WHERE m.direction = 'inbound'
-             AND m.created_at > $3 - make_interval(days => $4) AND m.created_at <= $3
+           WHERE m.created_at <= $3
+             AND ((m.direction = 'inbound' AND m.created_at > $3 - make_interval(days => $4))
+                  OR (m.direction = 'outbound' AND m.status IS DISTINCT FROM 'skipped'
+                      AND m.status IS DISTINCT FROM 'failed'))
+         ),
+         -- Each message with the latest outbound strictly before it: at equal times 'inbound'
+         -- sorts first, so an outbound of the same instant is not before it.
+         timeline AS (
+           SELECT child_id, direction, created_at,
+                  max(created_at) FILTER (WHERE direction = 'outbound') OVER (
+                    PARTITION BY child_id ORDER BY created_at, direction
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS last_out
+           FROM msgs
          ),
          replies AS (
-           SELECT i.child_id, count(*) AS inbound,
+           SELECT child_id, count(*) AS inbound,
                   percentile_cont(0.5) WITHIN GROUP (
-                    ORDER BY extract(epoch FROM i.created_at - o.at)::float8) AS median_delay
-           FROM inbound i
-           LEFT JOIN LATERAL (
-             SELECT max(x.at) AS at FROM (
-               (SELECT m.created_at AS at FROM communication_logs m
-                WHERE m.child_id = i.child_id AND m.direction = 'outbound'
-                  AND m.created_at < i.created_at
-                  AND m.status IS DISTINCT FROM 'skipped' AND m.status IS DISTINCT FROM 'failed'
-                ORDER BY m.created_at DESC LIMIT 1)
-               UNION ALL
-               (SELECT m.created_at FROM communication_logs m
-                WHERE m.parent_id = i.parent_id AND m.child_id IS NULL AND m.direction = 'outbound'
-                  AND m.created_at < i.created_at
-                  AND m.status IS DISTINCT FROM 'skipped' AND m.status IS DISTINCT FROM 'failed'
-                ORDER BY m.created_at DESC LIMIT 1)
-             ) x
-           ) o ON TRUE
-           GROUP BY i.child_id
+                    ORDER BY extract(epoch FROM created_at - last_out)::float8) AS median_delay
+           FROM timeline
+           WHERE direction = 'inbound'
+           GROUP BY child_id
          )
          SELECT l.id, l.assessment_completed,
                 EXISTS (SELECT 1 FROM discovery_calls d

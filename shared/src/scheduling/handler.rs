@@ -1,0 +1,374 @@
+//! `GET /parent/sessions/{sessionId}/available-slots` (available-slots),
+//! `POST /parent/sessions/{sessionId}/reschedule` (reschedule) and the calendar queue's consumer
+//! (calendar-sync).
+use super::reschedule_rule::{self, Refusal};
+use super::slot_rule::{self, Context, Settings};
+use super::store::{self, Session};
+use crate::config::Config;
+use crate::context::AppContext;
+use crate::http::{
+    body_bytes, header, json_response, path_param, query_all, respond, ApiError, FieldErrors,
+    MAX_JSON_BODY,
+};
+use crate::idempotency::{self, Begin};
+use crate::outbox::{enqueue, enqueue_notification, CATEGORY_TRANSACTIONAL, TOPIC_CALENDAR};
+use chrono::{
+    DateTime, Duration, FixedOffset, LocalResult, NaiveDate, SecondsFormat, TimeZone, Utc,
+};
+use chrono_tz::Tz;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio_postgres::error::SqlState;
+use uuid::Uuid;
+
+pub const SLOTS_FUNCTION: &str = "available-slots";
+pub const RESCHEDULE_FUNCTION: &str = "reschedule";
+pub const DEFAULT_ZONE: Tz = chrono_tz::Asia::Kolkata;
+
+/// The slot rule's settings from the environment (defaults 24 h, 60 days, 30 minutes).
+pub fn settings(config: &Config) -> Result<Settings, ApiError> {
+    let read = |name: &str, default: u64, max: u64| -> Result<i64, ApiError> {
+        match config.u64_or(name, default) {
+            Ok(v) if (1..=max).contains(&v) => Ok(v as i64),
+            _ => Err(ApiError::unavailable(format!(
+                "{name} must be a whole number from 1 to {max}"
+            ))),
+        }
+    };
+    let grid = read("SLOT_GRID_MINUTES", 30, 720)?;
+    Ok(Settings {
+        notice: Duration::hours(read("RESCHEDULE_NOTICE_HOURS", 24, 24 * 30)?),
+        horizon: Duration::days(read("RESCHEDULE_HORIZON_DAYS", 60, 366)?),
+        grid_minutes: grid as u32,
+    })
+}
+
+fn session_id(req: &Request) -> Result<Uuid, ApiError> {
+    path_param(req, "sessionId")
+        .and_then(|s| Uuid::parse_str(&s).ok())
+        .ok_or_else(|| ApiError::invalid_field("sessionId", "must be a UUID"))
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no such session among your children's".into())
+}
+
+fn refused(r: Refusal) -> ApiError {
+    ApiError::Conflict {
+        code: r.code(),
+        message: r.message().into(),
+    }
+}
+
+/// The first instant of a local date (midnight, or the first time after a skipped midnight).
+fn start_of_day(zone: &Tz, date: NaiveDate) -> Option<DateTime<Utc>> {
+    (0..=3).find_map(
+        |h| match zone.from_local_datetime(&date.and_hms_opt(h, 0, 0)?) {
+            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
+            LocalResult::None => None,
+        },
+    )
+}
+
+fn coach_zone(s: &Session) -> Tz {
+    s.coach_zone
+        .as_deref()
+        .and_then(|z| z.parse::<Tz>().ok())
+        .unwrap_or(DEFAULT_ZONE)
+}
+
+/// The slot rule's context for a session, with the busy time of `[from, to)`.
+async fn rule_context(
+    db: &impl tokio_postgres::GenericClient,
+    s: &Session,
+    coach: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+    settings: Settings,
+) -> Result<Context, ApiError> {
+    let duration = Duration::minutes(i64::from(s.duration_minutes));
+    let (windows, busy) = tokio::try_join!(
+        store::availability(db, coach),
+        store::busy(db, coach, s.child_id, s.id, from - duration, to + duration)
+    )?;
+    Ok(Context {
+        coach_zone: coach_zone(s),
+        windows,
+        busy,
+        current_start: s.state.scheduled_time,
+        duration,
+        now,
+        settings,
+    })
+}
+
+pub async fn handle_slots(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(SLOTS_FUNCTION, req, |req, _rid| async move {
+        let jwt = ctx.jwt()?;
+        jwt.caller(&req)?;
+        let client = ctx.pool.get().await?;
+        let parent = jwt.require_parent(&**client, &req).await?;
+        let id = session_id(&req)?;
+        let params = query_all(&req);
+        let mut errors = FieldErrors::default();
+        let one = |name: &str, errors: &mut FieldErrors| -> Option<String> {
+            match params.get(name).map(Vec::as_slice) {
+                None | Some([]) => None,
+                Some([v]) => Some(v.trim().to_string()),
+                Some(_) => {
+                    errors.add(name, "must be given once");
+                    None
+                }
+            }
+        };
+        let zone = match one("timeZone", &mut errors) {
+            None => DEFAULT_ZONE,
+            Some(z) => z.parse::<Tz>().unwrap_or_else(|_| {
+                errors.add("timeZone", "must be an IANA time zone such as Asia/Kolkata");
+                DEFAULT_ZONE
+            }),
+        };
+        let week_start = one("weekStart", &mut errors).and_then(|d| {
+            let parsed = NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok();
+            if parsed.is_none() {
+                errors.add("weekStart", "must be a date, YYYY-MM-DD");
+            }
+            parsed
+        });
+        errors.into_result()?;
+        let settings = settings(&ctx.config)?;
+        let s = store::session_for_parent(&**client, id, parent.parent_id)
+            .await?
+            .ok_or_else(not_found)?;
+        let now = Utc::now();
+        let week_start = week_start.unwrap_or_else(|| now.with_timezone(&zone).date_naive());
+        let (Some(from), Some(to)) = (
+            start_of_day(&zone, week_start),
+            week_start
+                .checked_add_days(chrono::Days::new(7))
+                .and_then(|d| start_of_day(&zone, d)),
+        ) else {
+            return Err(ApiError::invalid_field("weekStart", "out of range"));
+        };
+        let mut answer = json!({
+            "sessionId": s.id,
+            "timeZone": zone.name(),
+            "durationMinutes": s.duration_minutes,
+            "reschedulable": true,
+            "slots": [],
+        });
+        let movable = reschedule_rule::check(&s.state, now, settings.notice)
+            .and_then(|()| s.coach_id.ok_or(Refusal::NotReschedulable));
+        match movable {
+            Err(r) => {
+                answer["reschedulable"] = json!(false);
+                answer["reason"] = json!(r.code());
+            }
+            Ok(coach) => {
+                let rule = rule_context(&**client, &s, coach, from, to, now, settings).await?;
+                let slots: Vec<Value> = slot_rule::offered(&rule, from, to)
+                    .into_iter()
+                    .map(|t| {
+                        let fmt = |x: DateTime<Utc>| {
+                            x.with_timezone(&zone)
+                                .to_rfc3339_opts(SecondsFormat::Secs, false)
+                        };
+                        json!({ "start": fmt(t), "end": fmt(t + rule.duration) })
+                    })
+                    .collect();
+                answer["slots"] = Value::Array(slots);
+            }
+        }
+        Ok(json_response(200, &answer))
+    })
+    .await
+}
+
+/// An RFC 3339 time with its offset, kept so the answer speaks in the parent's offset.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "String")]
+struct NewTime(DateTime<FixedOffset>);
+
+impl TryFrom<String> for NewTime {
+    type Error = &'static str;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        DateTime::parse_from_rfc3339(s.trim())
+            .map(NewTime)
+            .map_err(|_| "must be an RFC 3339 time with an offset, e.g. 2026-12-01T16:00:00+05:30")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "String")]
+struct Reason(String);
+
+impl TryFrom<String> for Reason {
+    type Error = &'static str;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        if s.chars().count() <= 500 {
+            Ok(Reason(s.trim().to_string()))
+        } else {
+            Err("must be at most 500 characters")
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RescheduleBody {
+    new_date_time: NewTime,
+    #[serde(default)]
+    reason: Option<Reason>,
+}
+
+pub async fn handle_reschedule(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(RESCHEDULE_FUNCTION, req, |req, rid| async move {
+        let jwt = ctx.jwt()?;
+        jwt.caller(&req)?;
+        let parent = {
+            let client = ctx.pool.get().await?;
+            let parent = jwt.require_parent(&**client, &req).await?;
+            let id = session_id(&req)?;
+            store::session_for_parent(&**client, id, parent.parent_id)
+                .await?
+                .ok_or_else(not_found)?;
+            parent
+        };
+        let bytes = body_bytes(&req, MAX_JSON_BODY)?;
+        let Some(key) = header(&req, "idempotency-key").map(str::to_string) else {
+            let (status, body) = reschedule(ctx, &req, parent.parent_id).await?;
+            return Ok(json_response(status, &body));
+        };
+        let scope = format!("{RESCHEDULE_FUNCTION}:{}", parent.parent_id);
+        match idempotency::begin(&ctx.pool, &scope, &key, &idempotency::hash_body(bytes)).await? {
+            Begin::Replay(resp) => Ok(resp),
+            Begin::Proceed => {
+                let result = reschedule(ctx, &req, parent.parent_id).await;
+                let (status, body) = match &result {
+                    Ok((s, b)) => (*s, b.clone()),
+                    Err(e) => (e.status(), e.to_body(&rid)),
+                };
+                idempotency::finish(&ctx.pool, &scope, &key, status, &body).await;
+                let (status, body) = result?;
+                Ok(json_response(status, &body))
+            }
+        }
+    })
+    .await
+}
+
+fn spoken(t: DateTime<Utc>, zone: &Tz) -> String {
+    t.with_timezone(zone)
+        .format("%a %d %b %Y, %H:%M %Z")
+        .to_string()
+}
+
+async fn reschedule(
+    ctx: &AppContext,
+    req: &Request,
+    parent_id: Uuid,
+) -> Result<(u16, Value), ApiError> {
+    let body: RescheduleBody = crate::http::json_body(req, MAX_JSON_BODY)?;
+    let id = session_id(req)?;
+    let settings = settings(&ctx.config)?;
+    let to = body.new_date_time.0.with_timezone(&Utc);
+    let offset = *body.new_date_time.0.offset();
+    let reason = body.reason.map(|r| r.0).filter(|r| !r.is_empty());
+    let now = Utc::now();
+
+    let mut client = ctx.pool.get().await?;
+    let tx = (**client).transaction().await?;
+    let s = store::lock_session_for_parent(&tx, id, parent_id)
+        .await?
+        .ok_or_else(not_found)?;
+    reschedule_rule::check(&s.state, now, settings.notice).map_err(refused)?;
+    let (Some(coach), Some(enrollment)) = (s.coach_id, s.enrollment_id) else {
+        return Err(refused(Refusal::NotReschedulable));
+    };
+    store::lock_coach_and_child(&tx, coach, s.child_id).await?;
+    let rule = rule_context(&tx, &s, coach, to, to + Duration::minutes(1), now, settings).await?;
+    if !slot_rule::allows(&rule, to) {
+        return Err(refused(Refusal::SlotUnavailable));
+    }
+    let (used, max) = store::use_reschedule(&tx, enrollment)
+        .await?
+        .ok_or(refused(Refusal::LimitReached))?;
+    let moved = match store::move_session(&tx, id, to, "parent").await {
+        Ok(Some(m)) => m,
+        Ok(None) => return Err(not_found()),
+        // Another writer that does not take our lock: the exclusion constraint still holds.
+        Err(e) if e.code() == Some(&SqlState::EXCLUSION_VIOLATION) => {
+            return Err(refused(Refusal::SlotUnavailable))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    store::insert_history(
+        &tx,
+        id,
+        Some(enrollment),
+        moved.rescheduled_from,
+        to,
+        "parent",
+        reason.as_deref(),
+    )
+    .await?;
+    let zone = coach_zone(&s);
+    let child = s.child_name.clone().unwrap_or_else(|| "your child".into());
+    let old = moved.rescheduled_from.unwrap_or(to);
+    let parent_zone = offset;
+    let ids = vec![
+        enqueue_notification(
+            &tx,
+            "session_rescheduled_parent",
+            CATEGORY_TRANSACTIONAL,
+            json!({ "parentId": parent_id }),
+            json!({
+                "sessionId": id, "childName": child,
+                "oldDateTime": old.with_timezone(&parent_zone).format("%a %d %b %Y, %H:%M (UTC%:z)").to_string(),
+                "newDateTime": to.with_timezone(&parent_zone).format("%a %d %b %Y, %H:%M (UTC%:z)").to_string(),
+            }),
+        )
+        .await?,
+        enqueue_notification(
+            &tx,
+            "session_rescheduled_coach",
+            CATEGORY_TRANSACTIONAL,
+            json!({ "coachId": coach }),
+            json!({
+                "sessionId": id, "childName": child,
+                "oldDateTime": spoken(old, &zone), "newDateTime": spoken(to, &zone),
+            }),
+        )
+        .await?,
+        enqueue(
+            &tx,
+            TOPIC_CALENDAR,
+            json!({ "sessionId": id, "scheduledTime": to }),
+        )
+        .await?,
+    ];
+    tx.commit().await?;
+    drop(client);
+    ctx.publisher().publish(&ctx.pool, &ids).await;
+    tracing::info!(session_id = %id, used, max, "session rescheduled");
+    let fmt = |t: DateTime<Utc>| {
+        t.with_timezone(&offset)
+            .to_rfc3339_opts(SecondsFormat::Secs, false)
+    };
+    Ok((
+        200,
+        json!({
+            "session": {
+                "id": moved.id,
+                "scheduledTime": fmt(moved.scheduled_time),
+                "rescheduledFrom": moved.rescheduled_from.map(fmt),
+                "durationMinutes": moved.duration_minutes,
+                "status": moved.status,
+            },
+            "reschedulesUsed": used,
+            "reschedulesLeft": reschedule_rule::left(used, max),
+        }),
+    ))
+}
