@@ -135,9 +135,12 @@ pub async fn migrate(client: &mut tokio_postgres::Client) -> anyhow::Result<Vec<
     // The coach-overlap constraint waits for overlapping live rows to be resolved (0011): try
     // again on every deploy.
     let overlaps: i64 = client
-        .query_one("SELECT yt_ensure_no_coach_overlap()", &[])
+        .query_typed("SELECT yt_ensure_no_coach_overlap()", &[])
         .await?
-        .try_get(0)?;
+        .first()
+        .map(|r| r.try_get(0))
+        .transpose()?
+        .unwrap_or(0);
     if overlaps > 0 {
         tracing::warn!(
             overlaps,
@@ -151,18 +154,21 @@ pub async fn migrate(client: &mut tokio_postgres::Client) -> anyhow::Result<Vec<
 /// one line each (at most 20, then a count).
 async fn overlap_differences(client: &tokio_postgres::Client) -> anyhow::Result<Vec<String>> {
     let present = client
-        .query_one(
+        .query_typed(
             "SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'scheduled_sessions_no_coach_overlap'),
                     to_regprocedure('yt_overlapping_sessions()') IS NOT NULL",
             &[],
         )
         .await?;
-    let (constraint, function): (bool, bool) = (present.try_get(0)?, present.try_get(1)?);
+    let (constraint, function): (bool, bool) = match present.first() {
+        Some(r) => (r.try_get(0)?, r.try_get(1)?),
+        None => (true, false),
+    };
     if constraint || !function {
         return Ok(vec![]);
     }
     let rows = client
-        .query(
+        .query_typed(
             "SELECT coach_id::text, first_session::text, second_session::text, count(*) OVER ()
              FROM yt_overlapping_sessions() ORDER BY 1, 2, 3 LIMIT 20",
             &[],

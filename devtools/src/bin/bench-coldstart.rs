@@ -51,6 +51,15 @@ fn env_for(cmd: &mut Command, runtime: &str, home: &Path) {
         .env("EXPORTS_BUCKET", "bench")
         .env("WHATSAPP_PHONE_NUMBER_ID", "1")
         .env("WHATSAPP_TOKEN", "bench")
+        .env("CAL_WEBHOOK_SECRET", "bench")
+        .env(
+            "CALENDAR_QUEUE_URL",
+            "https://sqs.ap-south-1.amazonaws.com/1/calendar",
+        )
+        .env(
+            "GOOGLE_SERVICE_ACCOUNT_KEY",
+            devtools::demo::dev_google_key_json("http://127.0.0.1:9/token"),
+        )
         .env("AWS_LAMBDA_LOG_LEVEL", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
