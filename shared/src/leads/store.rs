@@ -85,12 +85,18 @@ pub async fn lead_facts(
            WHERE direction = 'inbound'
            GROUP BY child_id
          )
-         SELECT l.id, l.assessment_completed,
-                EXISTS (SELECT 1 FROM discovery_calls d
-                        WHERE d.child_id = l.id AND d.status IS DISTINCT FROM 'cancelled'),
+         SELECT l.id, l.assessment_completed, b.booked IS NOT NULL,
                 COALESCE(r.inbound, 0), r.median_delay,
                 l.lead_score, l.lead_status, l.lead_score_breakdown
-         FROM leads l LEFT JOIN replies r ON r.child_id = l.id
+         FROM leads l
+         LEFT JOIN replies r ON r.child_id = l.id
+         -- One probe of idx_discovery_calls_child per lead (an EXISTS or a join here was planned
+         -- as a scan of every call for each batch).
+         LEFT JOIN LATERAL (
+           SELECT 1 AS booked FROM discovery_calls d
+           WHERE d.child_id = l.id AND d.status IS DISTINCT FROM 'cancelled'
+           LIMIT 1
+         ) b ON TRUE
          ORDER BY l.id",
         &[
             (&after, Type::UUID),
