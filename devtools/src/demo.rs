@@ -12,6 +12,8 @@ pub const DEV_CAL_SECRET: &str = "local-dev-cal-secret";
 
 pub const ADMIN_USER_ID: &str = "00000000-0000-4000-8000-00000000a001";
 pub const PARENT_USER_ID: &str = "00000000-0000-4000-8000-00000000b001";
+/// The demo coach Anita's auth user (her token carries her email, anita@example.com).
+pub const COACH_USER_ID: &str = "00000000-0000-4000-8000-00000000c001";
 pub const PARENT_ID: &str = "00000000-0000-4000-8000-0000000000f1";
 /// 8 sessions, 3 completed, paid 10 days ago: a prorated refund.
 pub const ENROLLMENT_PRORATED: &str = "00000000-0000-4000-8000-0000000000e1";
@@ -155,6 +157,7 @@ pub async fn seed(conn: &mut tokio_postgres::Client) -> anyhow::Result<()> {
         .await?;
     seed_matching_and_leads(&client, parent, coach).await?;
     seed_scheduling(&client, coach, child1, e1).await?;
+    seed_payouts(&client, coach).await?;
     client.commit().await?;
     Ok(())
 }
@@ -308,6 +311,48 @@ async fn seed_scheduling(
                      'scheduled')
              ON CONFLICT (id) DO NOTHING",
             &[&id(RESCHEDULABLE_SESSION)?, &enrollment, &child, &coach],
+        )
+        .await?;
+    Ok(())
+}
+
+/// A pending payout of Anita's the README reconciles (₹12,000 for last month), a second one, and
+/// one already reconciled (its receipt can be fetched at once).
+pub const PENDING_PAYOUT: &str = "00000000-0000-4000-8000-000000000b01";
+pub const RECONCILED_PAYOUT: &str = "00000000-0000-4000-8000-000000000b03";
+
+async fn seed_payouts(
+    client: &impl tokio_postgres::GenericClient,
+    anita: Uuid,
+) -> anyhow::Result<()> {
+    let farah = id("00000000-0000-4000-8000-0000000000c2")?;
+    let rows = [
+        (PENDING_PAYOUT, anita, 1_200_000i64, 1),
+        ("00000000-0000-4000-8000-000000000b02", farah, 950_050, 1),
+        (RECONCILED_PAYOUT, anita, 1_150_000, 2),
+    ];
+    for (payout, coach, amount, months_ago) in rows {
+        client
+            .execute(
+                "INSERT INTO coach_payouts (id, coach_id, amount, period_start, period_end, status, created_at)
+                 VALUES ($1, $2, $3,
+                         (date_trunc('month', NOW() AT TIME ZONE 'Asia/Kolkata') - make_interval(months => $4))::date,
+                         (date_trunc('month', NOW() AT TIME ZONE 'Asia/Kolkata') - make_interval(months => $4 - 1) - INTERVAL '1 day')::date,
+                         'approved', LEAST(NOW() - make_interval(days => 30 * $4), TIMESTAMPTZ '2026-10-01 00:00:00+05:30'))
+                 ON CONFLICT (id) DO NOTHING",
+                &[&id(payout)?, &coach, &amount, &months_ago],
+            )
+            .await?;
+    }
+    client
+        .execute(
+            "UPDATE coach_payouts SET bank_transfer_status = 'completed', bank_utr_number = 'HDFCN52026100501',
+                 bank_transfer_date = period_end + 3, reconciled_at = created_at + INTERVAL '4 days',
+                 reconciled_by = 'admin@yestoryd.local',
+                 receipt_number = 'YT-PO-' || to_char(created_at AT TIME ZONE 'Asia/Kolkata', 'YYYY') || '-'
+                                  || lpad(nextval('payout_receipt_seq')::text, 6, '0')
+             WHERE id = $1 AND bank_transfer_status = 'pending'",
+            &[&id(RECONCILED_PAYOUT)?],
         )
         .await?;
     Ok(())

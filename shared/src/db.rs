@@ -50,6 +50,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_rescheduling.sql",
         include_str!("../../migrations/0011_rescheduling.sql"),
     ),
+    (
+        "0012_payouts.sql",
+        include_str!("../../migrations/0012_payouts.sql"),
+    ),
 ];
 
 /// How long a pooled connection may idle before its next checkout checks it first.

@@ -21,6 +21,7 @@ pub static ALL: &[&Function] = &[
     &crate::scheduling::AVAILABLE_SLOTS,
     &crate::scheduling::RESCHEDULE,
     &crate::scheduling::CALENDAR_SYNC,
+    &crate::payouts::PAYOUT_RECONCILE,
     &crate::db::MIGRATE,
 ];
 

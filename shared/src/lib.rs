@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod parents;
 pub mod payments;
+pub mod payouts;
 pub mod razorpay;
 pub mod refunds;
 pub mod scheduling;

@@ -31,6 +31,18 @@ pub const EXPECTED: &[(&str, &str, &str, bool)] = &[
     ("coach_payouts", "period_start", "date", false),
     ("coach_payouts", "period_end", "date", false),
     ("coach_payouts", "status", "text", false),
+    ("coach_payouts", "bank_transfer_status", "text", false),
+    ("coach_payouts", "bank_transfer_date", "date", false),
+    ("coach_payouts", "bank_utr_number", "text", false),
+    ("coach_payouts", "bank_transfer_proof_url", "text", false),
+    (
+        "coach_payouts",
+        "reconciled_at",
+        "timestamp with time zone",
+        false,
+    ),
+    ("coach_payouts", "reconciled_by", "text", false),
+    ("coach_payouts", "receipt_number", "text", false),
     (
         "coach_payouts",
         "created_at",

@@ -140,8 +140,15 @@ async fn serve() -> anyhow::Result<()> {
         None,
         86400,
     )?;
+    let coach = shared::auth::sign_token(
+        secret,
+        demo::COACH_USER_ID,
+        Some("anita@example.com"),
+        None,
+        86400,
+    )?;
     println!("local-api listening on http://{addr}");
-    println!("\nADMIN_TOKEN={admin}\nPARENT_TOKEN={parent}\n");
+    println!("\nADMIN_TOKEN={admin}\nPARENT_TOKEN={parent}\nCOACH_TOKEN={coach}\n");
     println!("Try a refund quote, then the refund itself:");
     println!(
         "  curl -s -X POST http://{addr}/admin/refunds -H \"Authorization: Bearer $ADMIN_TOKEN\" \\\n    -d '{{\"enrollmentId\":\"{}\",\"reason\":\"Family is relocating abroad\",\"dryRun\":true}}'",
@@ -183,10 +190,14 @@ async fn invoke(function: &str, event_file: Option<String>) -> anyhow::Result<bo
             .await
             .context("not an HTTP function")?;
         let status = resp.status().as_u16();
-        let body = match resp.body() {
-            lambda_http::Body::Text(t) => t.clone(),
-            lambda_http::Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),
-            _ => String::new(),
+        // Binary bodies (PDF receipts) as API Gateway returns them: base64, flagged.
+        let (body, base64_encoded) = match resp.body() {
+            lambda_http::Body::Text(t) => (t.clone(), false),
+            lambda_http::Body::Binary(b) => {
+                use base64::Engine;
+                (base64::engine::general_purpose::STANDARD.encode(b), true)
+            }
+            _ => (String::new(), false),
         };
         let headers: serde_json::Map<String, serde_json::Value> = resp
             .headers()
@@ -199,7 +210,7 @@ async fn invoke(function: &str, event_file: Option<String>) -> anyhow::Result<bo
             })
             .collect();
         (
-            serde_json::json!({ "statusCode": status, "headers": headers, "body": body }),
+            serde_json::json!({ "statusCode": status, "headers": headers, "body": body, "isBase64Encoded": base64_encoded }),
             status < 500,
         )
     } else {

@@ -1,0 +1,340 @@
+//! `payout-reconcile`: `GET /admin/payouts`, `POST /admin/payouts/{payoutId}/reconcile`,
+//! `POST /admin/payouts/statement`, `GET /admin/payouts/{payoutId}/receipt` and
+//! `GET /coach/payouts/{payoutId}/receipt`.
+use super::{receipt, statement, store, utr};
+use crate::context::AppContext;
+use crate::http::{
+    body_bytes, json_body, json_response, path_param, query_all, respond, ApiError, FieldErrors,
+    MAX_JSON_BODY,
+};
+use crate::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
+use chrono::{NaiveDate, Utc};
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio_postgres::error::SqlState;
+use uuid::Uuid;
+
+pub const FUNCTION: &str = "payout-reconcile";
+/// A bank statement upload (Lambda's own request limit is 6 MB).
+pub const MAX_STATEMENT: usize = 4 * 1024 * 1024;
+pub const STATUSES: [&str; 3] = ["pending", "completed", "failed"];
+
+fn payout_id(req: &Request) -> Result<Uuid, ApiError> {
+    path_param(req, "payoutId")
+        .and_then(|s| Uuid::parse_str(&s).ok())
+        .ok_or_else(|| ApiError::invalid_field("payoutId", "must be a UUID"))
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no such payout".into())
+}
+
+pub fn receipt_path(id: Uuid) -> String {
+    format!("/coach/payouts/{id}/receipt")
+}
+
+pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(FUNCTION, req, |req, _rid| async move {
+        let path = req.uri().path().trim_end_matches('/').to_string();
+        let method = req.method().as_str().to_string();
+        if path.starts_with("/coach/") {
+            return coach_receipt(ctx, &req).await;
+        }
+        let admin = ctx.jwt()?.require_admin(&req)?;
+        match (method.as_str(), path.rsplit('/').next().unwrap_or("")) {
+            ("GET", "payouts") => list(ctx, &req).await,
+            ("POST", "statement") => match_statement(ctx, &req).await,
+            ("POST", "reconcile") => reconcile(ctx, &req, &admin.actor()).await,
+            ("GET", "receipt") => {
+                let id = payout_id(&req)?;
+                let client = ctx.pool.get().await?;
+                let p = store::get(&**client, id).await?.ok_or_else(not_found)?;
+                pdf(&p)
+            }
+            _ => Err(not_found()),
+        }
+    })
+    .await
+}
+
+fn pdf(p: &store::Payout) -> Result<Response<Body>, ApiError> {
+    let Some(r) = p
+        .receipt()
+        .filter(|_| p.bank_transfer_status == "completed")
+    else {
+        return Err(ApiError::Conflict {
+            code: "not_reconciled",
+            message: "this payout has no bank transfer recorded yet".into(),
+        });
+    };
+    let bytes = receipt::render(&r);
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/pdf")
+        .header(
+            "content-disposition",
+            format!("inline; filename=\"{}.pdf\"", r.receipt_number),
+        )
+        .body(Body::Binary(bytes))
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
+async fn coach_receipt(ctx: &AppContext, req: &Request) -> Result<Response<Body>, ApiError> {
+    let caller = ctx.jwt()?.caller(req)?;
+    if caller.is_admin {
+        return Err(ApiError::Forbidden(
+            "this route is for coaches; admins use /admin/payouts/{payoutId}/receipt".into(),
+        ));
+    }
+    let Some(email) = caller.email.filter(|e| !e.trim().is_empty()) else {
+        return Err(ApiError::Forbidden(
+            "this route is for coaches (a token with an email)".into(),
+        ));
+    };
+    let client = ctx.pool.get().await?;
+    let Some(coach) = store::coach_for_email(&**client, &email).await? else {
+        return Err(ApiError::Forbidden("this route is for coaches".into()));
+    };
+    let id = payout_id(req)?;
+    // Another coach's payout is not found, not forbidden: ids are not confirmed to strangers.
+    let p = store::get_for_coach(&**client, id, coach)
+        .await?
+        .ok_or_else(not_found)?;
+    pdf(&p)
+}
+
+async fn list(ctx: &AppContext, req: &Request) -> Result<Response<Body>, ApiError> {
+    let params = query_all(req);
+    let mut errors = FieldErrors::default();
+    let one = |name: &str, errors: &mut FieldErrors| -> Option<String> {
+        match params.get(name).map(Vec::as_slice) {
+            None | Some([]) => None,
+            Some([v]) => Some(v.trim().to_string()).filter(|v| !v.is_empty()),
+            Some(_) => {
+                errors.add(name, "must be given once");
+                None
+            }
+        }
+    };
+    let status = one("status", &mut errors);
+    if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
+        errors.add("status", "must be pending, completed or failed");
+    }
+    let coach_id = one("coachId", &mut errors).and_then(|s| {
+        let id = Uuid::parse_str(&s).ok();
+        if id.is_none() {
+            errors.add("coachId", "must be a UUID");
+        }
+        id
+    });
+    let date = |name: &str, errors: &mut FieldErrors| {
+        one(name, errors).and_then(|s| {
+            let d = NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok();
+            if d.is_none() {
+                errors.add(name, "must be a date, YYYY-MM-DD");
+            }
+            d
+        })
+    };
+    let from = date("from", &mut errors);
+    let to = date("to", &mut errors);
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            errors.add("to", "must not be before from");
+        }
+    }
+    let int = |name: &str, default: i64, max: i64, errors: &mut FieldErrors| match one(name, errors)
+    {
+        None => default,
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if (1..=max).contains(&n) => n,
+            _ => {
+                errors.add(name, format!("must be a whole number from 1 to {max}"));
+                default
+            }
+        },
+    };
+    let page = int("page", 1, 100_000, &mut errors);
+    let limit = int("limit", 20, 100, &mut errors);
+    errors.into_result()?;
+    let client = ctx.pool.get().await?;
+    let (payouts, total) = store::list(
+        &**client,
+        &store::Filter {
+            status,
+            coach_id,
+            from,
+            to,
+            limit,
+            offset: (page - 1) * limit,
+        },
+    )
+    .await?;
+    Ok(json_response(
+        200,
+        &json!({ "payouts": payouts, "total": total, "page": page, "limit": limit }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ReconcileBody {
+    utr_number: String,
+    transfer_date: String,
+    #[serde(default)]
+    proof_url: Option<String>,
+    #[serde(default)]
+    amount: Option<i64>,
+}
+
+fn answer(p: &store::Payout) -> Value {
+    json!({
+        "payout": p,
+        "receiptNumber": p.receipt_number,
+        "receiptUrl": receipt_path(p.id),
+    })
+}
+
+async fn reconcile(
+    ctx: &AppContext,
+    req: &Request,
+    actor: &str,
+) -> Result<Response<Body>, ApiError> {
+    let id = payout_id(req)?;
+    let found = {
+        let client = ctx.pool.get().await?;
+        store::get(&**client, id).await?.ok_or_else(not_found)?
+    };
+    let body: ReconcileBody = json_body(req, MAX_JSON_BODY)?;
+    let mut errors = FieldErrors::default();
+    let utr = utr::normalize(&body.utr_number)
+        .map_err(|why| errors.add("utrNumber", why))
+        .ok();
+    let today = Utc::now().with_timezone(&crate::ist::IST).date_naive();
+    let created = found
+        .created_at
+        .with_timezone(&crate::ist::IST)
+        .date_naive();
+    let transfer_date = match NaiveDate::parse_from_str(body.transfer_date.trim(), "%Y-%m-%d") {
+        Err(_) => {
+            errors.add("transferDate", "must be a date, YYYY-MM-DD");
+            None
+        }
+        Ok(d) if d > today => {
+            errors.add("transferDate", "must not be after today (Asia/Kolkata)");
+            None
+        }
+        Ok(d) if d < created => {
+            errors.add("transferDate", "must not be before the payout was created");
+            None
+        }
+        Ok(d) => Some(d),
+    };
+    let proof = body
+        .proof_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    if let Some(p) = proof {
+        let ok = p.len() <= 2000
+            && reqwest::Url::parse(p).is_ok_and(|u| u.scheme() == "https" && u.host().is_some());
+        if !ok {
+            errors.add("proofUrl", "must be an https URL");
+        }
+    }
+    if body.amount.is_some_and(|a| a < 0) {
+        errors.add("amount", "must be paise, 0 or more");
+    }
+    errors.into_result()?;
+    let (Some(utr), Some(transfer_date)) = (utr, transfer_date) else {
+        return Err(ApiError::bad_request("invalid request", Value::Null));
+    };
+
+    let mut client = ctx.pool.get().await?;
+    let tx = (**client).transaction().await?;
+    let current = store::lock(&tx, id).await?.ok_or_else(not_found)?;
+    if current.bank_transfer_status == "completed" {
+        if current
+            .bank_utr_number
+            .as_deref()
+            .map(str::to_ascii_uppercase)
+            == Some(utr.clone())
+        {
+            // A retry of the call that completed it: the stored result, nothing done again.
+            return Ok(json_response(200, &answer(&current)));
+        }
+        return Err(ApiError::Conflict {
+            code: "already_reconciled",
+            message: "this payout is already reconciled with another UTR".into(),
+        });
+    }
+    if body.amount.is_some_and(|a| a != current.amount) {
+        return Err(ApiError::Conflict {
+            code: "amount_mismatch",
+            message: "the amount differs from the payout's".into(),
+        });
+    }
+    let completion = store::Completion {
+        utr: &utr,
+        transfer_date,
+        proof_url: proof,
+        reconciled_by: actor,
+    };
+    match store::complete(&tx, id, &completion).await {
+        Ok(_) => {}
+        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+            return Err(ApiError::Conflict {
+                code: "utr_in_use",
+                message: "this UTR is recorded on another payout".into(),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let done = store::lock(&tx, id).await?.ok_or_else(not_found)?;
+    let mut outbox = Vec::new();
+    if let Some(coach) = done.coach_id {
+        outbox.push(
+            enqueue_notification(
+                &tx,
+                "payout_receipt",
+                CATEGORY_TRANSACTIONAL,
+                json!({ "coachId": coach }),
+                json!({
+                    "payoutId": id, "amount": done.amount, "utr": utr,
+                    "periodStart": done.period_start, "periodEnd": done.period_end,
+                    "receiptNumber": done.receipt_number, "receiptUrl": receipt_path(id),
+                }),
+            )
+            .await?,
+        );
+    }
+    tx.commit().await?;
+    drop(client);
+    ctx.publisher().publish(&ctx.pool, &outbox).await;
+    tracing::info!(payout_id = %id, "payout reconciled");
+    Ok(json_response(200, &answer(&done)))
+}
+
+async fn match_statement(ctx: &AppContext, req: &Request) -> Result<Response<Body>, ApiError> {
+    let bytes = body_bytes(req, MAX_STATEMENT)?;
+    let parsed = statement::parse(bytes)
+        .map_err(|why| ApiError::bad_request(why.clone(), json!({ "fields": { "body": why } })))?;
+    let client = ctx.pool.get().await?;
+    let pending = store::pending(&**client).await?;
+    let proposals = statement::propose(&parsed.lines, &pending);
+    let lines: Vec<Value> = parsed
+        .lines
+        .iter()
+        .zip(proposals)
+        .map(|(l, m)| {
+            json!({
+                "line": l.line, "date": l.date, "amount": l.amount, "utr": l.reference, "match": m,
+            })
+        })
+        .collect();
+    Ok(json_response(
+        200,
+        &json!({ "lines": lines, "skipped": parsed.skipped, "errors": parsed.errors }),
+    ))
+}
