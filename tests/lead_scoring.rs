@@ -537,24 +537,7 @@ async fn runs_started_together_record_and_report_each_change_once() -> TestResul
 /// one UPDATE per child).
 #[tokio::test]
 async fn round_trips_do_not_grow_with_the_number_of_leads() -> TestResult {
-    use devtools::wirecount::WireCounter;
-    let direct = std::env::var("TEST_DATABASE_URL")?;
-    let u = url::Url::parse(&direct)?;
-    let upstream = format!(
-        "{}:{}",
-        u.host_str().unwrap_or("127.0.0.1"),
-        u.port().unwrap_or(5432)
-    );
-    let proxy = WireCounter::start(upstream.parse()?).await?;
-    let port = proxy.addr.port();
-    let app = TestApp::spawn_with(move |c| {
-        let db = c.get("DATABASE_URL").unwrap_or_default().to_string();
-        let mut url = url::Url::parse(&db).unwrap_or_else(|_| u.clone());
-        let _ = url.set_host(Some("127.0.0.1"));
-        let _ = url.set_port(Some(port));
-        c.with("DATABASE_URL", url.to_string())
-    })
-    .await?;
+    let (app, proxy) = TestApp::spawn_counted().await?;
     let db = app.db().await?;
     let mut used = Vec::new();
     for (n, at) in [(20, now()), (400, now() + h(1))] {

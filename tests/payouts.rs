@@ -385,7 +385,7 @@ async fn a_500_line_statement_finds_every_payout_once() -> TestResult {
     let mut expect: Vec<(u64, Uuid)> = Vec::new();
     for (id, amount, i) in &payouts {
         n += 1;
-        let rupees = format!("\"{}\"", shared::payouts::rupees::grouped(*amount));
+        let rupees = format!("\"{}\"", shared::rupees::grouped(*amount));
         let (narration, days) = match i % 4 {
             0 | 1 => (format!("NEFT-COACH{i:02} SURNAME-PAYOUT"), 2),
             // The name alone (paid late) or the date alone (narration without the name).

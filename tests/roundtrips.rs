@@ -5,29 +5,13 @@
 //! `cargo test --test roundtrips -- --nocapture` prints the table (README, "Database access").
 mod support;
 
-use devtools::wirecount::{Counts, WireCounter};
+use devtools::wirecount::Counts;
 use serde_json::json;
 use support::{TestApp, TestResult};
 
 #[tokio::test]
 async fn each_route_meets_its_round_trip_budget_with_no_named_statement() -> TestResult {
-    let direct = std::env::var("TEST_DATABASE_URL")?;
-    let u = url::Url::parse(&direct)?;
-    let upstream = format!(
-        "{}:{}",
-        u.host_str().unwrap_or("127.0.0.1"),
-        u.port().unwrap_or(5432)
-    );
-    let proxy = WireCounter::start(upstream.parse()?).await?;
-    let port = proxy.addr.port();
-    let app = TestApp::spawn_with(move |c| {
-        let db = c.get("DATABASE_URL").unwrap_or_default().to_string();
-        let mut url = url::Url::parse(&db).unwrap_or_else(|_| u.clone());
-        let _ = url.set_host(Some("127.0.0.1"));
-        let _ = url.set_port(Some(port));
-        c.with("DATABASE_URL", url.to_string())
-    })
-    .await?;
+    let (app, proxy) = TestApp::spawn_counted().await?;
     let s = app.seed_enrollment(24_000, 8, 3, 30.0).await?;
     let admin = app.admin_token();
     let parent = app.parent_token(s.parent_user_id);

@@ -557,6 +557,21 @@ async fn google() -> Result<MockServer, E> {
     Ok(server)
 }
 
+/// The app with calendar-sync talking to the Google double (token endpoint and Calendar API).
+async fn app_with_google(server: &MockServer, calendar: &str) -> Result<TestApp, E> {
+    let base = server.uri();
+    let calendar = calendar.to_string();
+    TestApp::spawn_with(move |c| {
+        c.with(
+            "GOOGLE_SERVICE_ACCOUNT_KEY",
+            devtools::demo::dev_google_key_json(&format!("{base}/token")),
+        )
+        .with("GOOGLE_CALENDAR_API_BASE", base.clone())
+        .with("GOOGLE_CALENDAR_ID", calendar)
+    })
+    .await
+}
+
 fn sqs_event(bodies: &[Value]) -> Value {
     json!({"Records": bodies.iter().enumerate().map(|(i, b)| json!({
         "messageId": format!("m{i}"), "body": b.to_string(), "eventSource": "aws:sqs",
@@ -570,16 +585,7 @@ async fn calendar_sync_moves_the_event_to_the_current_time_whatever_the_order() 
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "evt"})))
         .mount(&server)
         .await;
-    let base = server.uri();
-    let app = TestApp::spawn_with(move |c| {
-        c.with(
-            "GOOGLE_SERVICE_ACCOUNT_KEY",
-            devtools::demo::dev_google_key_json(&format!("{base}/token")),
-        )
-        .with("GOOGLE_CALENDAR_API_BASE", base.clone())
-        .with("GOOGLE_CALENDAR_ID", "sessions@yestoryd.com")
-    })
-    .await?;
+    let app = app_with_google(&server, "sessions@yestoryd.com").await?;
     let db = app.db().await?;
     let c = coach(&db, "Europe/London").await?;
     let f = family(&db, c, ist(5, 10, 0), "scheduled").await?;
@@ -678,15 +684,7 @@ async fn calendar_sync_retries_5xx_and_drops_a_gone_event() -> TestResult {
         .respond_with(ResponseTemplate::new(503))
         .mount(&server)
         .await;
-    let base = server.uri();
-    let app = TestApp::spawn_with(move |c| {
-        c.with(
-            "GOOGLE_SERVICE_ACCOUNT_KEY",
-            devtools::demo::dev_google_key_json(&format!("{base}/token")),
-        )
-        .with("GOOGLE_CALENDAR_API_BASE", base.clone())
-    })
-    .await?;
+    let app = app_with_google(&server, "primary").await?;
     let db = app.db().await?;
     let c = coach(&db, "Asia/Kolkata").await?;
     let down = family(&db, c, ist(5, 10, 0), "scheduled").await?;

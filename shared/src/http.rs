@@ -321,3 +321,24 @@ pub fn query_all(req: &Request) -> std::collections::HashMap<String, Vec<String>
     }
     out
 }
+
+/// Query parameters each given at most once: `one(name, errors)` is the trimmed value (`None`
+/// when absent or empty), and a repeated name is noted in `errors`.
+pub struct SingleParams(std::collections::HashMap<String, Vec<String>>);
+
+impl SingleParams {
+    pub fn of(req: &Request) -> Self {
+        SingleParams(query_all(req))
+    }
+
+    pub fn one(&self, name: &str, errors: &mut FieldErrors) -> Option<String> {
+        match self.0.get(name).map(Vec::as_slice) {
+            None | Some([]) => None,
+            Some([v]) => Some(v.trim().to_string()).filter(|v| !v.is_empty()),
+            Some(_) => {
+                errors.add(name, "must be given once");
+                None
+            }
+        }
+    }
+}

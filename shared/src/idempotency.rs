@@ -150,3 +150,37 @@ pub async fn finish(pool: &Pool, scope: &str, key: &str, status: u16, body: &Val
         tracing::warn!(error = %e, "could not record the idempotent response");
     }
 }
+
+/// Runs `work` once per `key` (when the request has one) within `scope`: a first request runs
+/// and its answer is stored; a repeat with the same body gets that answer again; another body,
+/// or a repeat while the first still runs, is a 409. Without a key, `work` simply runs.
+pub async fn once<F, Fut>(
+    pool: &Pool,
+    scope: &str,
+    key: Option<&str>,
+    body: &[u8],
+    request_id: &str,
+    work: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(u16, Value), ApiError>>,
+{
+    let Some(key) = key else {
+        let (status, answer) = work().await?;
+        return Ok(json_response(status, &answer));
+    };
+    match begin(pool, scope, key, &hash_body(body)).await? {
+        Begin::Replay(resp) => Ok(resp),
+        Begin::Proceed => {
+            let result = work().await;
+            let (status, answer) = match &result {
+                Ok((s, b)) => (*s, b.clone()),
+                Err(e) => (e.status(), e.to_body(request_id)),
+            };
+            finish(pool, scope, key, status, &answer).await;
+            let (status, answer) = result?;
+            Ok(json_response(status, &answer))
+        }
+    }
+}

@@ -22,6 +22,7 @@ pub mod payments;
 pub mod payouts;
 pub mod razorpay;
 pub mod refunds;
+pub mod rupees;
 pub mod scheduling;
 pub mod schema;
 pub mod telemetry;

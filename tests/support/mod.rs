@@ -150,6 +150,31 @@ impl TestApp {
         })
     }
 
+    /// The app with its database reached through a proxy that counts round trips on the wire
+    /// (`devtools::wirecount`).
+    pub async fn spawn_counted(
+    ) -> Result<(TestApp, devtools::wirecount::WireCounter), Box<dyn std::error::Error + Send + Sync>>
+    {
+        let direct = std::env::var("TEST_DATABASE_URL")?;
+        let u = url::Url::parse(&direct)?;
+        let upstream = format!(
+            "{}:{}",
+            u.host_str().unwrap_or("127.0.0.1"),
+            u.port().unwrap_or(5432)
+        );
+        let proxy = devtools::wirecount::WireCounter::start(upstream.parse()?).await?;
+        let port = proxy.addr.port();
+        let app = TestApp::spawn_with(move |c| {
+            let db = c.get("DATABASE_URL").unwrap_or_default().to_string();
+            let mut url = url::Url::parse(&db).unwrap_or_else(|_| u.clone());
+            let _ = url.set_host(Some("127.0.0.1"));
+            let _ = url.set_port(Some(port));
+            c.with("DATABASE_URL", url.to_string())
+        })
+        .await?;
+        Ok((app, proxy))
+    }
+
     pub fn admin_token(&self) -> String {
         shared::auth::sign_token(
             JWT_SECRET,

@@ -5,7 +5,8 @@ use super::specialization::{self, Entry};
 use super::store;
 use crate::context::AppContext;
 use crate::http::{
-    json_body, json_response, path_param, query_all, respond, ApiError, FieldErrors, MAX_JSON_BODY,
+    json_body, json_response, path_param, respond, ApiError, FieldErrors, SingleParams,
+    MAX_JSON_BODY,
 };
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -24,18 +25,9 @@ struct PutBody {
 
 /// `childId` and `limit` from the query string, each named when wrong.
 fn match_query(req: &Request) -> Result<(Uuid, usize), ApiError> {
-    let params = query_all(req);
+    let params = SingleParams::of(req);
     let mut errors = FieldErrors::default();
-    let one = |name: &str, errors: &mut FieldErrors| -> Option<String> {
-        match params.get(name).map(Vec::as_slice) {
-            None | Some([]) => None,
-            Some([v]) => Some(v.trim().to_string()),
-            Some(_) => {
-                errors.add(name, "must be given once");
-                None
-            }
-        }
-    };
+    let one = |name: &str, errors: &mut FieldErrors| params.one(name, errors);
     let child = match one("childId", &mut errors) {
         None => {
             errors.add("childId", "required");

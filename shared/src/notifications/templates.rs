@@ -13,27 +13,11 @@ pub struct Rendered {
 
 /// `₹1,23,456.50` — Indian digit grouping, two decimals, from integer paise.
 pub fn format_inr(paise: i64) -> String {
-    let sign = if paise < 0 { "-" } else { "" };
-    let p = paise.unsigned_abs();
-    let (rupees, rest) = (p / 100, p % 100);
-    let digits = rupees.to_string();
-    let grouped = if digits.len() <= 3 {
-        digits
-    } else {
-        let (head, tail) = digits.split_at(digits.len() - 3);
-        let mut parts: Vec<String> = Vec::new();
-        let mut h = head.to_string();
-        while h.len() > 2 {
-            let cut = h.len() - 2;
-            parts.insert(0, h[cut..].to_string());
-            h.truncate(cut);
-        }
-        if !h.is_empty() {
-            parts.insert(0, h);
-        }
-        format!("{},{}", parts.join(","), tail)
-    };
-    format!("{sign}₹{grouped}.{rest:02}")
+    let grouped = crate::rupees::grouped(paise);
+    match grouped.strip_prefix('-') {
+        Some(abs) => format!("-₹{abs}"),
+        None => format!("₹{grouped}"),
+    }
 }
 
 fn escape_html(s: &str) -> String {

@@ -4,7 +4,7 @@
 use super::{receipt, statement, store, utr};
 use crate::context::AppContext;
 use crate::http::{
-    body_bytes, json_body, json_response, path_param, query_all, respond, ApiError, FieldErrors,
+    body_bytes, json_body, json_response, path_param, respond, ApiError, FieldErrors, SingleParams,
     MAX_JSON_BODY,
 };
 use crate::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
@@ -105,18 +105,9 @@ async fn coach_receipt(ctx: &AppContext, req: &Request) -> Result<Response<Body>
 }
 
 async fn list(ctx: &AppContext, req: &Request) -> Result<Response<Body>, ApiError> {
-    let params = query_all(req);
+    let params = SingleParams::of(req);
     let mut errors = FieldErrors::default();
-    let one = |name: &str, errors: &mut FieldErrors| -> Option<String> {
-        match params.get(name).map(Vec::as_slice) {
-            None | Some([]) => None,
-            Some([v]) => Some(v.trim().to_string()).filter(|v| !v.is_empty()),
-            Some(_) => {
-                errors.add(name, "must be given once");
-                None
-            }
-        }
-    };
+    let one = |name: &str, errors: &mut FieldErrors| params.one(name, errors);
     let status = one("status", &mut errors);
     if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
         errors.add("status", "must be pending, completed or failed");

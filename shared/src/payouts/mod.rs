@@ -1,9 +1,8 @@
-//! Gap 10: coach payout reconciliation. What a UTR may look like is `utr.rs`; rupees in Indian
-//! digits and words `rupees.rs`; the receipt PDF `receipt.rs`; bank statement matching
+//! Gap 10: coach payout reconciliation. What a UTR may look like is `utr.rs`; the receipt PDF
+//! `receipt.rs` (rupees in Indian digits and words: `crate::rupees`); bank statement matching
 //! `statement.rs`.
 pub mod handler;
 pub mod receipt;
-pub mod rupees;
 pub mod statement;
 pub mod store;
 pub mod utr;

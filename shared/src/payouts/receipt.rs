@@ -81,9 +81,9 @@ pub fn rows(r: &Receipt) -> Vec<(&'static str, String)> {
         ),
         (
             "Amount",
-            format!("INR {}", super::rupees::grouped(r.amount)),
+            format!("INR {}", crate::rupees::grouped(r.amount)),
         ),
-        ("In words", super::rupees::in_words(r.amount)),
+        ("In words", crate::rupees::in_words(r.amount)),
         ("Bank reference (UTR)", r.utr.clone()),
         ("Transfer date", date(r.transfer_date)),
         (

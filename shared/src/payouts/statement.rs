@@ -261,7 +261,7 @@ pub fn propose(lines: &[Line], pending: &[Pending]) -> Vec<Option<Proposal>> {
         taken[pi] = true;
         let p = &pending[pi];
         let (name, date) = evidence(&lines[li], p);
-        let mut why = vec![format!("amount ₹{}", super::rupees::grouped(p.amount))];
+        let mut why = vec![format!("amount ₹{}", crate::rupees::grouped(p.amount))];
         if name {
             why.push("the coach's name is in the narration".into());
         }

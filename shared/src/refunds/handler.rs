@@ -4,8 +4,8 @@ use super::calculator::{self, Calculation};
 use super::store::{self, InsertError, NewTermination, RefundStatus, Termination};
 use super::{accept_effects, apply_gateway_refund, attempt, Applied};
 use crate::context::AppContext;
-use crate::http::{body_bytes, header, json_response, respond, ApiError, MAX_JSON_BODY};
-use crate::idempotency::{self, Begin};
+use crate::http::{body_bytes, header, respond, ApiError, MAX_JSON_BODY};
+use crate::idempotency;
 use crate::razorpay::{CreateRefund, GatewayError, RazorpayClient, Refund};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
@@ -75,25 +75,13 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(FUNCTION, req, |req, rid| async move {
         let admin = ctx.jwt()?.require_admin(&req)?;
         let bytes = body_bytes(&req, MAX_JSON_BODY)?;
-        let key = header(&req, "idempotency-key").map(str::to_string);
+        let key = header(&req, "idempotency-key");
         let scope = format!("{FUNCTION}:{}", admin.user_id);
-        let Some(key) = key else {
-            let (status, body) = initiate(ctx, &req, &admin.actor()).await?;
-            return Ok(json_response(status, &body));
-        };
-        match idempotency::begin(&ctx.pool, &scope, &key, &idempotency::hash_body(bytes)).await? {
-            Begin::Replay(resp) => Ok(resp),
-            Begin::Proceed => {
-                let result = initiate(ctx, &req, &admin.actor()).await;
-                let (status, body) = match &result {
-                    Ok((s, b)) => (*s, b.clone()),
-                    Err(e) => (e.status(), e.to_body(&rid)),
-                };
-                idempotency::finish(&ctx.pool, &scope, &key, status, &body).await;
-                let (status, body) = result?;
-                Ok(json_response(status, &body))
-            }
-        }
+        let actor = admin.actor();
+        idempotency::once(&ctx.pool, &scope, key, bytes, &rid, || {
+            initiate(ctx, &req, &actor)
+        })
+        .await
     })
     .await
 }

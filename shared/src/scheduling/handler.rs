@@ -7,10 +7,10 @@ use super::store::{self, Session};
 use crate::config::Config;
 use crate::context::AppContext;
 use crate::http::{
-    body_bytes, header, json_response, path_param, query_all, respond, ApiError, FieldErrors,
+    body_bytes, header, json_response, path_param, respond, ApiError, FieldErrors, SingleParams,
     MAX_JSON_BODY,
 };
-use crate::idempotency::{self, Begin};
+use crate::idempotency;
 use crate::outbox::{enqueue, enqueue_notification, CATEGORY_TRANSACTIONAL, TOPIC_CALENDAR};
 use chrono::{
     DateTime, Duration, FixedOffset, LocalResult, NaiveDate, SecondsFormat, TimeZone, Utc,
@@ -111,18 +111,9 @@ pub async fn handle_slots(ctx: &AppContext, req: Request) -> Response<Body> {
         let client = ctx.pool.get().await?;
         let parent = jwt.require_parent(&**client, &req).await?;
         let id = session_id(&req)?;
-        let params = query_all(&req);
+        let params = SingleParams::of(&req);
         let mut errors = FieldErrors::default();
-        let one = |name: &str, errors: &mut FieldErrors| -> Option<String> {
-            match params.get(name).map(Vec::as_slice) {
-                None | Some([]) => None,
-                Some([v]) => Some(v.trim().to_string()),
-                Some(_) => {
-                    errors.add(name, "must be given once");
-                    None
-                }
-            }
-        };
+        let one = |name: &str, errors: &mut FieldErrors| params.one(name, errors);
         let zone = match one("timeZone", &mut errors) {
             None => DEFAULT_ZONE,
             Some(z) => z.parse::<Tz>().unwrap_or_else(|_| {
@@ -237,24 +228,12 @@ pub async fn handle_reschedule(ctx: &AppContext, req: Request) -> Response<Body>
             parent
         };
         let bytes = body_bytes(&req, MAX_JSON_BODY)?;
-        let Some(key) = header(&req, "idempotency-key").map(str::to_string) else {
-            let (status, body) = reschedule(ctx, &req, parent.parent_id).await?;
-            return Ok(json_response(status, &body));
-        };
+        let key = header(&req, "idempotency-key");
         let scope = format!("{RESCHEDULE_FUNCTION}:{}", parent.parent_id);
-        match idempotency::begin(&ctx.pool, &scope, &key, &idempotency::hash_body(bytes)).await? {
-            Begin::Replay(resp) => Ok(resp),
-            Begin::Proceed => {
-                let result = reschedule(ctx, &req, parent.parent_id).await;
-                let (status, body) = match &result {
-                    Ok((s, b)) => (*s, b.clone()),
-                    Err(e) => (e.status(), e.to_body(&rid)),
-                };
-                idempotency::finish(&ctx.pool, &scope, &key, status, &body).await;
-                let (status, body) = result?;
-                Ok(json_response(status, &body))
-            }
-        }
+        idempotency::once(&ctx.pool, &scope, key, bytes, &rid, || {
+            reschedule(ctx, &req, parent.parent_id)
+        })
+        .await
     })
     .await
 }

@@ -1,5 +1,6 @@
-//! Rupees as Indians write them: digits grouped 3 then 2 (`1,23,456.00`) and in words with lakh
-//! and crore ("One lakh twenty-three thousand four hundred fifty-six rupees only").
+//! Rupees as Indians write them, from integer paise: digits grouped 3 then 2 (`1,23,456.00`) and
+//! in words with lakh and crore ("One lakh twenty-three thousand four hundred fifty-six rupees
+//! only"). Used by the notification templates and the payout receipts.
 
 /// `12345600` paise → `1,23,456.00`.
 pub fn grouped(paise: i64) -> String {
