@@ -158,6 +158,7 @@ pub async fn seed(conn: &mut tokio_postgres::Client) -> anyhow::Result<()> {
     seed_matching_and_leads(&client, parent, coach).await?;
     seed_scheduling(&client, coach, child1, e1).await?;
     seed_payouts(&client, coach).await?;
+    seed_elearning(&client).await?;
     client.commit().await?;
     Ok(())
 }
@@ -353,6 +354,23 @@ async fn seed_payouts(
                                   || lpad(nextval('payout_receipt_seq')::text, 6, '0')
              WHERE id = $1 AND bank_transfer_status = 'pending'",
             &[&id(RECONCILED_PAYOUT)?],
+        )
+        .await?;
+    Ok(())
+}
+
+/// A few modules (published and draft) so the coverage report and the apps' list show something;
+/// `docs/elearning-modules-sample.csv` adds more.
+async fn seed_elearning(client: &impl tokio_postgres::GenericClient) -> anyhow::Result<()> {
+    client
+        .execute(
+            "INSERT INTO elearning_modules (stage, topic, position, title, youtube_video_id, duration_seconds, status)
+             VALUES ('foundation', 'letter_sounds', 10, 'The letter m says /m/', 'demoVideo01', 170, 'published'),
+                    ('foundation', 'blending', 10, 'Blending m-a-t', 'demoVideo02', 200, 'published'),
+                    ('foundation', 'cvc_words', 10, 'Reading mat, map, man', 'demoVideo03', 240, 'draft'),
+                    ('building', 'fluency', 10, 'Reading with expression', 'demoVideo04', 420, 'published')
+             ON CONFLICT (youtube_video_id) DO NOTHING",
+            &[],
         )
         .await?;
     Ok(())

@@ -54,6 +54,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_payouts.sql",
         include_str!("../../migrations/0012_payouts.sql"),
     ),
+    (
+        "0013_elearning.sql",
+        include_str!("../../migrations/0013_elearning.sql"),
+    ),
 ];
 
 /// How long a pooled connection may idle before its next checkout checks it first.

@@ -22,6 +22,7 @@ pub static ALL: &[&Function] = &[
     &crate::scheduling::RESCHEDULE,
     &crate::scheduling::CALENDAR_SYNC,
     &crate::payouts::PAYOUT_RECONCILE,
+    &crate::elearning::ELEARNING_ADMIN,
     &crate::db::MIGRATE,
 ];
 

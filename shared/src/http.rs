@@ -23,6 +23,8 @@ pub enum ApiError {
     Gone { code: &'static str, message: String },
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    #[error("at most {limit} {what}")]
+    TooMany { limit: usize, what: &'static str },
     #[error("{message}")]
     BadGateway { message: String, details: Value },
     #[error("{message}")]
@@ -67,7 +69,7 @@ impl ApiError {
             ApiError::NotFound(_) => 404,
             ApiError::Conflict { .. } => 409,
             ApiError::Gone { .. } => 410,
-            ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::PayloadTooLarge { .. } | ApiError::TooMany { .. } => 413,
             ApiError::BadGateway { .. } => 502,
             ApiError::Unavailable { .. } => 503,
             ApiError::Internal(_) => 500,
@@ -81,7 +83,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict { code, .. } | ApiError::Gone { code, .. } => code,
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::PayloadTooLarge { .. } | ApiError::TooMany { .. } => "payload_too_large",
             ApiError::BadGateway { .. } => "gateway_refused",
             ApiError::Unavailable { .. } => "dependency_unavailable",
             ApiError::Internal(_) => "internal_error",

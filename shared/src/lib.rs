@@ -6,6 +6,7 @@ pub mod context;
 pub mod dashboard;
 pub mod db;
 pub mod discovery;
+pub mod elearning;
 pub mod function;
 pub mod functions;
 pub mod http;

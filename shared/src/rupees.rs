@@ -147,15 +147,18 @@ mod tests {
             in_words(1_500_000_050),
             "One crore fifty lakh rupees and fifty paise only"
         );
+        // 10,10,10,101 in Indian grouping.
         assert_eq!(
-            words(10_10_10_101),
+            words(101_010_101),
             "ten crore ten lakh ten thousand one hundred one"
         );
+        // 99,99,999.
         assert_eq!(
-            words(99_99_999),
+            words(9_999_999),
             "ninety-nine lakh ninety-nine thousand nine hundred ninety-nine"
         );
         assert_eq!(words(1_000), "one thousand");
-        assert_eq!(words(123_00_00_000), "one hundred twenty-three crore");
+        // 123,00,00,000.
+        assert_eq!(words(1_230_000_000), "one hundred twenty-three crore");
     }
 }

@@ -1,0 +1,255 @@
+//! `POST /admin/elearning/modules` (bulk import), `GET /admin/elearning/coverage` and
+//! `GET /elearning/modules` (function elearning-admin).
+use super::coverage::{self, Target};
+use super::module_rule::{self, Module, RawModule, RowError, Topic};
+use super::store;
+use crate::context::AppContext;
+use crate::http::{
+    body_bytes, header, json_response, respond, ApiError, FieldErrors, SingleParams,
+};
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+use tokio_postgres::error::SqlState;
+
+pub const FUNCTION: &str = "elearning-admin";
+pub const MAX_ROWS: usize = 2_000;
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+
+pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(FUNCTION, req, |req, _rid| async move {
+        let path = req.uri().path().trim_end_matches('/').to_string();
+        if !path.starts_with("/admin/") {
+            ctx.jwt()?.caller(&req)?;
+            return published(ctx, &req).await;
+        }
+        ctx.jwt()?.require_admin(&req)?;
+        if path.ends_with("/coverage") {
+            return report(ctx, &req).await;
+        }
+        import(ctx, &req).await
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ImportBody {
+    modules: Vec<RawModule>,
+    #[serde(default)]
+    dry_run: Option<bool>,
+}
+
+fn too_many() -> ApiError {
+    ApiError::TooMany {
+        limit: MAX_ROWS,
+        what: "modules per import",
+    }
+}
+
+/// The CSV's rows as modules with their spreadsheet row numbers (header = 1).
+fn csv_rows(bytes: &[u8]) -> Result<Vec<(u64, RawModule)>, ApiError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|_| ApiError::invalid_field("body", "the first line must be the CSV header"))?
+        .iter()
+        .map(|h| {
+            h.trim_start_matches('\u{feff}')
+                .trim()
+                .to_lowercase()
+                .replace(['_', ' '], "")
+        })
+        .collect();
+    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let cols = [
+        col(&["stage"]),
+        col(&["topic"]),
+        col(&["position"]),
+        col(&["title"]),
+        col(&["youtube", "youtubeurl", "youtubevideoid", "video"]),
+        col(&["durationseconds", "duration"]),
+        col(&["quizid", "quiz"]),
+        col(&["status"]),
+    ];
+    let required = [
+        "stage",
+        "topic",
+        "position",
+        "title",
+        "youtube",
+        "durationSeconds",
+    ];
+    let missing: Vec<&str> = required
+        .iter()
+        .zip(cols.iter())
+        .filter(|(_, c)| c.is_none())
+        .map(|(n, _)| *n)
+        .collect();
+    if !missing.is_empty() {
+        return Err(ApiError::invalid_field(
+            "body",
+            &format!("the CSV header lacks {}", missing.join(", ")),
+        ));
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            ApiError::bad_request(
+                format!("row {line} is not CSV"),
+                json!({ "errors": [{ "row": line, "field": "body", "message": "not a CSV line" }] }),
+            )
+        })?;
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        if rows.len() == MAX_ROWS {
+            return Err(too_many());
+        }
+        let row = record.position().map(|p| p.line()).unwrap_or(0);
+        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).map(str::to_string);
+        rows.push((
+            row,
+            RawModule {
+                stage: cell(cols[0]),
+                topic: cell(cols[1]),
+                position: cell(cols[2]),
+                title: cell(cols[3]),
+                youtube: cell(cols[4]),
+                duration_seconds: cell(cols[5]),
+                quiz_id: cell(cols[6]),
+                status: cell(cols[7]),
+            },
+        ));
+    }
+    Ok(rows)
+}
+
+fn refused(errors: Vec<RowError>) -> ApiError {
+    ApiError::bad_request(
+        format!("{} problems in the file; nothing was written", errors.len()),
+        json!({ "errors": errors }),
+    )
+}
+
+async fn import(ctx: &AppContext, req: &Request) -> Result<Response<Body>, ApiError> {
+    let bytes = body_bytes(req, MAX_BODY)?;
+    let is_csv =
+        header(req, "content-type").is_some_and(|c| c.to_ascii_lowercase().starts_with("text/csv"));
+    let mut errors = FieldErrors::default();
+    let dry_query = SingleParams::of(req).one("dryRun", &mut errors);
+    errors.into_result()?;
+    let (rows, dry_run) = if is_csv {
+        let dry = match dry_query.as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => return Err(ApiError::invalid_field("dryRun", "must be true or false")),
+        };
+        (csv_rows(bytes)?, dry)
+    } else {
+        let body: ImportBody = crate::http::json_body(req, MAX_BODY)?;
+        if body.modules.len() > MAX_ROWS {
+            return Err(too_many());
+        }
+        let rows = body
+            .modules
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| (i as u64 + 1, m))
+            .collect();
+        (rows, body.dry_run.unwrap_or(false))
+    };
+    if rows.is_empty() {
+        return Err(ApiError::invalid_field("modules", "no modules in the file"));
+    }
+    let mut client = ctx.pool.get().await?;
+    let plan = store::topics(&**client).await?;
+    let topics: Vec<Topic> = plan.iter().map(|(t, _)| t.clone()).collect();
+    let modules: Vec<Module> = module_rule::validate(&rows, &topics).map_err(refused)?;
+    let tx = (**client).transaction().await?;
+    let taken = store::taken_places(&tx, &modules).await?;
+    if !taken.is_empty() {
+        let errors: Vec<RowError> = taken
+            .iter()
+            .filter_map(|(video, holder)| {
+                let i = modules.iter().position(|m| &m.youtube_video_id == video)?;
+                Some(RowError {
+                    row: rows[i].0,
+                    field: "position".into(),
+                    message: format!("this place is held by video {holder}"),
+                })
+            })
+            .collect();
+        return Err(refused(errors));
+    }
+    let (created, updated) = match store::upsert(&tx, &modules).await {
+        Ok(v) => v,
+        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+            return Err(ApiError::Conflict {
+                code: "place_taken",
+                message: "another import took one of these places meanwhile; try again".into(),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    let unchanged = modules.len() as i64 - created - updated;
+    tracing::info!(
+        created,
+        updated,
+        unchanged,
+        dry_run,
+        "e-learning modules imported"
+    );
+    Ok(json_response(
+        200,
+        &json!({ "created": created, "updated": updated, "unchanged": unchanged, "dryRun": dry_run }),
+    ))
+}
+
+async fn report(ctx: &AppContext, req: &Request) -> Result<Response<Body>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let format = SingleParams::of(req).one("format", &mut errors);
+    errors.into_result()?;
+    let client = ctx.pool.get().await?;
+    let (plan, counts) = tokio::try_join!(store::topics(&**client), store::counts(&**client))?;
+    let targets: Vec<Target> = plan.into_iter().map(|(_, t)| t).collect();
+    let c = coverage::coverage(&targets, &counts);
+    match format.as_deref() {
+        None | Some("json") => Ok(json_response(200, &c)),
+        Some("csv") => Response::builder()
+            .status(200)
+            .header("content-type", "text/csv; charset=utf-8")
+            .body(Body::Text(coverage::csv(&c)))
+            .map_err(|e| ApiError::Internal(e.into())),
+        Some(_) => Err(ApiError::invalid_field("format", "must be json or csv")),
+    }
+}
+
+async fn published(ctx: &AppContext, req: &Request) -> Result<Response<Body>, ApiError> {
+    let params = SingleParams::of(req);
+    let mut errors = FieldErrors::default();
+    let stage = params.one("stage", &mut errors).and_then(|s| {
+        let v = module_rule::stage(&s);
+        if v.is_none() {
+            errors.add(
+                "stage",
+                "must be foundation (4-6), building (7-9) or mastery (10-12)",
+            );
+        }
+        v
+    });
+    let topic = params.one("topic", &mut errors).map(|t| t.to_lowercase());
+    errors.into_result()?;
+    let client = ctx.pool.get().await?;
+    let modules = store::published(&**client, stage, topic.as_deref()).await?;
+    Ok(json_response(200, &json!({ "modules": modules })))
+}

@@ -1,0 +1,31 @@
+//! Gap 4: e-learning content. What an imported row may say is `module_rule.rs` (with YouTube links
+//! in `youtube.rs`); how far each stage is from the plan is `coverage.rs`.
+pub mod coverage;
+pub mod handler;
+pub mod module_rule;
+pub mod store;
+pub mod youtube;
+
+/// `elearning-admin`: the bulk import and the coverage report (admin), and the published
+/// modules for the apps (any signed-in user).
+pub static ELEARNING_ADMIN: crate::function::Function = crate::function::Function {
+    name: handler::FUNCTION,
+    trigger: crate::function::Trigger::Http {
+        routes: &[
+            crate::function::Route {
+                method: "POST",
+                path: "/admin/elearning/modules",
+            },
+            crate::function::Route {
+                method: "GET",
+                path: "/admin/elearning/coverage",
+            },
+            crate::function::Route {
+                method: "GET",
+                path: "/elearning/modules",
+            },
+        ],
+        handler: |ctx, req| Box::pin(handler::handle(ctx, req)),
+    },
+    needs: &[&crate::needs::DATABASE, &crate::needs::JWT],
+};
