@@ -34,8 +34,9 @@ for logical, binary in ids:
     n = needs.get(binary, [])
     if links["aws-sdk-s3"] and "exports (S3)" not in n: problems.append("links S3 without needing it")
     if links["aws-sdk-sesv2"] and "email (SES)" not in n: problems.append("links SES without needing it")
-    if links["aws-sdk-sqs"] and "notifications queue" not in n: problems.append("links SQS without needing it")
-    aws_needs = {"exports (S3)", "email (SES)", "notifications queue"}
+    sqs_needs = {"notifications queue", "calendar queue"}
+    if links["aws-sdk-sqs"] and not sqs_needs & set(n): problems.append("links SQS without needing it")
+    aws_needs = {"exports (S3)", "email (SES)"} | sqs_needs
     if links["aws-config"] and not aws_needs & set(n): problems.append("links aws-config without an AWS need")
     mark = lambda b: "linked" if b else "—"
     print(f"| {binary} | {len(data)/1048576:.2f} | {mark(links['aws-sdk-s3'])} | {mark(links['aws-sdk-sesv2'])} | {mark(links['aws-sdk-sqs'])} | {mark(links['aws-config'])} |"

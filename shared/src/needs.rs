@@ -175,10 +175,11 @@ pub static MIGRATION_DATABASE: Need = Need {
     aws: None,
 };
 
-/// Publishing to the calendar queue too (a reschedule moves the coach's Google Calendar event).
+/// Publishing to the calendar queue too (a reschedule moves the coach's Google Calendar event);
+/// with `NOTIFICATIONS_QUEUE` it shares the one SQS client.
 pub static CALENDAR_QUEUE: Need = Need {
     name: "calendar queue",
-    env: &["NOTIFICATIONS_QUEUE_URL", "CALENDAR_QUEUE_URL"],
+    env: &["CALENDAR_QUEUE_URL"],
     optional: &[],
     build: Some(ContextBuilder::sqs),
     aws: Some(load_aws),

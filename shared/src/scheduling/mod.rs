@@ -38,6 +38,7 @@ pub static RESCHEDULE: crate::function::Function = crate::function::Function {
     needs: &[
         &crate::needs::DATABASE,
         &crate::needs::JWT,
+        &crate::needs::NOTIFICATIONS_QUEUE,
         &crate::needs::CALENDAR_QUEUE,
         &crate::needs::RESCHEDULE_SETTINGS,
     ],
