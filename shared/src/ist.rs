@@ -10,10 +10,6 @@ pub const IST: FixedOffset = match FixedOffset::east_opt(OFFSET_SECONDS) {
     None => panic!("+05:30 is a valid offset"),
 };
 
-pub fn ist() -> FixedOffset {
-    IST
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
@@ -25,7 +21,7 @@ mod tests {
                 continue;
             };
             assert_eq!(
-                t.with_timezone(&super::ist()).to_rfc3339(),
+                t.with_timezone(&super::IST).to_rfc3339(),
                 t.with_timezone(&chrono_tz::Asia::Kolkata).to_rfc3339()
             );
         }

@@ -35,19 +35,50 @@ pub async fn topics(db: &impl GenericClient) -> R<Vec<(Topic, Target)>> {
     .collect()
 }
 
+/// The modules as one array per column, for `unnest` (same order as given).
+struct Columns<'a> {
+    ids: Vec<&'a str>,
+    stages: Vec<&'a str>,
+    topics: Vec<&'a str>,
+    positions: Vec<i32>,
+    titles: Vec<&'a str>,
+    durations: Vec<i32>,
+    quizzes: Vec<Option<Uuid>>,
+    statuses: Vec<&'a str>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(modules: impl Iterator<Item = &'a Module>) -> Self {
+        let mut c = Columns {
+            ids: vec![],
+            stages: vec![],
+            topics: vec![],
+            positions: vec![],
+            titles: vec![],
+            durations: vec![],
+            quizzes: vec![],
+            statuses: vec![],
+        };
+        for m in modules {
+            c.ids.push(&m.youtube_video_id);
+            c.stages.push(m.stage);
+            c.topics.push(&m.topic);
+            c.positions.push(m.position);
+            c.titles.push(&m.title);
+            c.durations.push(m.duration_seconds);
+            c.quizzes.push(m.quiz_id);
+            c.statuses.push(m.status);
+        }
+        c
+    }
+}
+
 /// Places (stage, topic, position) of the file already held by another, non-retired video:
 /// (the file's video id, the holder's video id) for each. A holder that moves in the same file
 /// still counts (a swap takes two imports: the unique index checks row by row); one the file
 /// retires does not.
 pub async fn taken_places(db: &impl GenericClient, modules: &[Module]) -> R<Vec<(String, String)>> {
-    let ids: Vec<&str> = modules
-        .iter()
-        .map(|m| m.youtube_video_id.as_str())
-        .collect();
-    let stages: Vec<&str> = modules.iter().map(|m| m.stage).collect();
-    let topics: Vec<&str> = modules.iter().map(|m| m.topic.as_str()).collect();
-    let positions: Vec<i32> = modules.iter().map(|m| m.position).collect();
-    let statuses: Vec<&str> = modules.iter().map(|m| m.status).collect();
+    let c = Columns::of(modules.iter());
     db.query_typed(
         "SELECT f.video, e.youtube_video_id
          FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::text[]) AS f(video, stage, topic, position, status)
@@ -59,11 +90,11 @@ pub async fn taken_places(db: &impl GenericClient, modules: &[Module]) -> R<Vec<
            AND NOT EXISTS (SELECT 1 FROM unnest($1::text[], $5::text[]) AS g(video, status)
                            WHERE g.video = e.youtube_video_id AND g.status = 'retired')",
         &[
-            (&ids, Type::TEXT_ARRAY),
-            (&stages, Type::TEXT_ARRAY),
-            (&topics, Type::TEXT_ARRAY),
-            (&positions, Type::INT4_ARRAY),
-            (&statuses, Type::TEXT_ARRAY),
+            (&c.ids, Type::TEXT_ARRAY),
+            (&c.stages, Type::TEXT_ARRAY),
+            (&c.topics, Type::TEXT_ARRAY),
+            (&c.positions, Type::INT4_ARRAY),
+            (&c.statuses, Type::TEXT_ARRAY),
         ],
     )
     .await?
@@ -78,18 +109,7 @@ pub async fn upsert(db: &impl GenericClient, modules: &[Module]) -> R<(i64, i64)
     // Retirements first: they free places the file's other rows may take.
     let mut ordered: Vec<&Module> = modules.iter().collect();
     ordered.sort_by_key(|m| m.status != "retired");
-    let modules = ordered;
-    let ids: Vec<&str> = modules
-        .iter()
-        .map(|m| m.youtube_video_id.as_str())
-        .collect();
-    let stages: Vec<&str> = modules.iter().map(|m| m.stage).collect();
-    let topics: Vec<&str> = modules.iter().map(|m| m.topic.as_str()).collect();
-    let positions: Vec<i32> = modules.iter().map(|m| m.position).collect();
-    let titles: Vec<&str> = modules.iter().map(|m| m.title.as_str()).collect();
-    let durations: Vec<i32> = modules.iter().map(|m| m.duration_seconds).collect();
-    let quizzes: Vec<Option<Uuid>> = modules.iter().map(|m| m.quiz_id).collect();
-    let statuses: Vec<&str> = modules.iter().map(|m| m.status).collect();
+    let c = Columns::of(ordered.into_iter());
     let rows = db
         .query_typed(
             "INSERT INTO elearning_modules AS e (youtube_video_id, stage, topic, position, title, duration_seconds, quiz_id, status)
@@ -103,14 +123,14 @@ pub async fn upsert(db: &impl GenericClient, modules: &[Module]) -> R<(i64, i64)
                                        EXCLUDED.duration_seconds, EXCLUDED.quiz_id, EXCLUDED.status)
              RETURNING (xmax = 0)",
             &[
-                (&ids, Type::TEXT_ARRAY),
-                (&stages, Type::TEXT_ARRAY),
-                (&topics, Type::TEXT_ARRAY),
-                (&positions, Type::INT4_ARRAY),
-                (&titles, Type::TEXT_ARRAY),
-                (&durations, Type::INT4_ARRAY),
-                (&quizzes, Type::UUID_ARRAY),
-                (&statuses, Type::TEXT_ARRAY),
+                (&c.ids, Type::TEXT_ARRAY),
+                (&c.stages, Type::TEXT_ARRAY),
+                (&c.topics, Type::TEXT_ARRAY),
+                (&c.positions, Type::INT4_ARRAY),
+                (&c.titles, Type::TEXT_ARRAY),
+                (&c.durations, Type::INT4_ARRAY),
+                (&c.quizzes, Type::UUID_ARRAY),
+                (&c.statuses, Type::TEXT_ARRAY),
             ],
         )
         .await?;
