@@ -272,8 +272,9 @@ async fn reconcile(
         proof_url: proof,
         reconciled_by: actor,
     };
-    match store::complete(&tx, id, &completion).await {
-        Ok(_) => {}
+    // The row is locked and not completed, so the update always answers it.
+    let done = match store::complete(&tx, id, &completion).await {
+        Ok(done) => done.ok_or_else(not_found)?,
         Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
             return Err(ApiError::Conflict {
                 code: "utr_in_use",
@@ -281,8 +282,7 @@ async fn reconcile(
             })
         }
         Err(e) => return Err(e.into()),
-    }
-    let done = store::lock(&tx, id).await?.ok_or_else(not_found)?;
+    };
     let mut outbox = Vec::new();
     if let Some(coach) = done.coach_id {
         outbox.push(

@@ -170,16 +170,23 @@ pub struct Completion<'a> {
     pub reconciled_by: &'a str,
 }
 
-/// Completes a pending payout with its receipt number (`YT-PO-<IST year>-<6 digits>`). The UTR's
-/// unique index refuses one used by another payout (SQLSTATE 23505).
-pub async fn complete(db: &impl GenericClient, id: Uuid, c: &Completion<'_>) -> R<u64> {
-    db.execute_typed(
-        "UPDATE coach_payouts
-         SET bank_transfer_status = 'completed', bank_utr_number = $2, bank_transfer_date = $3,
-             bank_transfer_proof_url = $4, reconciled_at = NOW(), reconciled_by = $5,
-             receipt_number = 'YT-PO-' || to_char(NOW() AT TIME ZONE 'Asia/Kolkata', 'YYYY') || '-'
-                              || lpad(nextval('payout_receipt_seq')::text, 6, '0')
-         WHERE id = $1 AND COALESCE(bank_transfer_status, 'pending') <> 'completed'",
+/// Completes a pending payout with its receipt number (`YT-PO-<IST year>-<6 digits>`) and answers
+/// it as stored (`None` when it was completed already). The UTR's unique index refuses one used by
+/// another payout (SQLSTATE 23505).
+pub async fn complete(db: &impl GenericClient, id: Uuid, c: &Completion<'_>) -> R<Option<Payout>> {
+    db.query_typed(
+        &format!(
+            "WITH p AS (
+               UPDATE coach_payouts
+               SET bank_transfer_status = 'completed', bank_utr_number = $2, bank_transfer_date = $3,
+                   bank_transfer_proof_url = $4, reconciled_at = NOW(), reconciled_by = $5,
+                   receipt_number = 'YT-PO-' || to_char(NOW() AT TIME ZONE 'Asia/Kolkata', 'YYYY') || '-'
+                                    || lpad(nextval('payout_receipt_seq')::text, 6, '0')
+               WHERE id = $1 AND COALESCE(bank_transfer_status, 'pending') <> 'completed'
+               RETURNING *
+             )
+             SELECT {COLUMNS} FROM p LEFT JOIN coaches c ON c.id = p.coach_id"
+        ),
         &[
             (&id, Type::UUID),
             (&c.utr, Type::TEXT),
@@ -188,7 +195,10 @@ pub async fn complete(db: &impl GenericClient, id: Uuid, c: &Completion<'_>) -> 
             (&c.reconciled_by, Type::TEXT),
         ],
     )
-    .await
+    .await?
+    .first()
+    .map(payout)
+    .transpose()
 }
 
 /// Every pending payout, for statement matching.
