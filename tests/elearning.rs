@@ -44,6 +44,21 @@ fn csv(n: usize, edit: impl Fn(usize, &mut Vec<String>)) -> String {
     out
 }
 
+/// (row, field) of each error of a refused import.
+fn error_cells(answer: &Value) -> Vec<(u64, String)> {
+    answer["details"]["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap_or(0),
+                e["field"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
 async fn import_csv(app: &TestApp, body: String, query: &str) -> Result<(u16, Value), E> {
     let r = app
         .http
@@ -79,17 +94,7 @@ async fn a_2000_row_sheet_is_all_or_nothing_and_re_imports_change_nothing() -> T
     });
     let (status, answer) = import_csv(&app, bad, "").await?;
     assert_eq!(status, 400, "{answer}");
-    let cells: Vec<(u64, String)> = answer["details"]["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|e| {
-            (
-                e["row"].as_u64().unwrap_or(0),
-                e["field"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
+    let cells = error_cells(&answer);
     assert_eq!(
         cells,
         vec![
@@ -180,17 +185,7 @@ async fn json_rows_are_named_by_index_and_held_places_are_refused() -> TestResul
     )
     .await?;
     assert_eq!(status, 400);
-    let cells: Vec<(u64, String)> = answer["details"]["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|e| {
-            (
-                e["row"].as_u64().unwrap_or(0),
-                e["field"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
+    let cells = error_cells(&answer);
     assert_eq!(cells, vec![(2, "youtube".into()), (3, "position".into())]);
     let (status, answer) = import_json(&app, &json!({"modules": [module("Letter sounds", 1, "https://www.youtube.com/watch?v=aaaaaaaaaa1&list=PLx")]})).await?;
     assert_eq!((status, answer["created"].clone()), (200, json!(1)));

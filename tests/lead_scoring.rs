@@ -426,6 +426,19 @@ async fn the_digest_names_fifty_and_counts_the_rest() -> TestResult {
     Ok(())
 }
 
+/// (score, status) of every child, by id.
+async fn tiers(db: &Client) -> Result<Vec<(Option<i32>, Option<String>)>, E> {
+    Ok(db
+        .query(
+            "SELECT lead_score, lead_status FROM children ORDER BY id",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
+}
+
 #[tokio::test]
 async fn batches_of_keys_give_the_same_scores_as_one_batch() -> TestResult {
     let app = TestApp::spawn().await?;
@@ -450,15 +463,7 @@ async fn batches_of_keys_give_the_same_scores_as_one_batch() -> TestResult {
     }
     let small = run_in_batches(&app.ctx, now(), 4).await?;
     assert_eq!((small.processed, small.changed), (23, 23));
-    let by_small: Vec<(Option<i32>, Option<String>)> = db
-        .query(
-            "SELECT lead_score, lead_status FROM children ORDER BY id",
-            &[],
-        )
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+    let by_small = tiers(&db).await?;
     db.execute(
         "UPDATE children SET lead_score = NULL, lead_status = NULL, lead_score_breakdown = NULL",
         &[],
@@ -467,15 +472,7 @@ async fn batches_of_keys_give_the_same_scores_as_one_batch() -> TestResult {
     db.execute("DELETE FROM lead_score_changes", &[]).await?;
     let whole = run_in_batches(&app.ctx, now(), 5_000).await?;
     assert_eq!((whole.processed, whole.changed), (23, 23));
-    let by_whole: Vec<(Option<i32>, Option<String>)> = db
-        .query(
-            "SELECT lead_score, lead_status FROM children ORDER BY id",
-            &[],
-        )
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+    let by_whole = tiers(&db).await?;
     assert_eq!(by_small, by_whole);
     Ok(())
 }
