@@ -419,11 +419,8 @@ async fn relay_keeps_rows_while_sqs_is_down_then_publishes_each_once() -> TestRe
         .await?;
     }
     // SQS is down: a client whose endpoint is a closed port.
-    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let dead = aws_sdk_sqs::Client::from_conf(
-        aws_sdk_sqs::config::Builder::from(&conf)
-            .endpoint_url("http://127.0.0.1:9")
-            .build(),
+    let dead = shared::aws::sqs::Sqs::new(
+        shared::aws::Aws::from_env()?.with_endpoint("http://127.0.0.1:9"),
     );
     let config = app.ctx.config.clone();
     let down = shared::context::AppContext::build(config.clone(), 4)

@@ -21,24 +21,24 @@ pub struct AppContext {
     jwt: Option<JwtVerifier>,
     publisher: Publisher,
     channels: Channels,
-    s3: Option<aws_sdk_s3::Client>,
+    s3: Option<crate::aws::s3::S3Client>,
     google: Option<crate::scheduling::google::GoogleCalendar>,
 }
 
 /// Collects the pieces while the needs build them.
 pub struct ContextBuilder {
     pub config: Config,
-    aws: Option<aws_config::SdkConfig>,
+    aws: Option<crate::aws::Aws>,
     razorpay: Option<RazorpayClient>,
     jwt: Option<JwtVerifier>,
     publisher: Publisher,
     channels: Channels,
-    s3: Option<aws_sdk_s3::Client>,
+    s3: Option<crate::aws::s3::S3Client>,
     google: Option<crate::scheduling::google::GoogleCalendar>,
 }
 
 impl ContextBuilder {
-    fn new(config: Config, aws: Option<aws_config::SdkConfig>) -> Self {
+    fn new(config: Config) -> Self {
         ContextBuilder {
             publisher: Publisher::new(
                 None,
@@ -46,7 +46,7 @@ impl ContextBuilder {
                 config.get("CALENDAR_QUEUE_URL").map(str::to_string),
             ),
             config,
-            aws,
+            aws: None,
             razorpay: None,
             jwt: None,
             channels: Channels::default(),
@@ -55,12 +55,14 @@ impl ContextBuilder {
         }
     }
 
-    /// The shared AWS configuration (`crate::aws::sdk_config`), loaded before the builders run
-    /// when any need talks to AWS.
-    fn aws(&self) -> anyhow::Result<&aws_config::SdkConfig> {
+    /// The one AWS HTTP client (`crate::aws::Aws`) the AWS needs share, built by the first.
+    fn aws(&mut self) -> anyhow::Result<crate::aws::Aws> {
+        if self.aws.is_none() {
+            self.aws = Some(crate::aws::Aws::from_env()?);
+        }
         self.aws
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("a need that talks to AWS has no `aws` loader"))
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("the AWS client was not built"))
     }
 
     pub fn jwt(&mut self) -> anyhow::Result<()> {
@@ -89,14 +91,14 @@ impl ContextBuilder {
     }
 
     pub fn sqs(&mut self) -> anyhow::Result<()> {
-        let client = aws_sdk_sqs::Client::new(self.aws()?);
+        let client = crate::aws::sqs::Sqs::new(self.aws()?);
         self.publisher.set_client(client);
         Ok(())
     }
 
     pub fn ses(&mut self) -> anyhow::Result<()> {
         if let Some(from) = self.config.get("EMAIL_FROM").map(str::to_string) {
-            let client = aws_sdk_sesv2::Client::new(self.aws()?);
+            let client = crate::aws::ses::Ses::new(self.aws()?);
             self.channels.email = Some(Email::new(client, &from));
         }
         Ok(())
@@ -132,13 +134,7 @@ impl ContextBuilder {
     }
 
     pub fn s3(&mut self) -> anyhow::Result<()> {
-        // Local S3 doubles (moto) have no bucket subdomains: path-style when an endpoint is set.
-        let local_s3 = std::env::var_os("AWS_ENDPOINT_URL").is_some()
-            || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
-        let conf = aws_sdk_s3::config::Builder::from(self.aws()?)
-            .force_path_style(local_s3)
-            .build();
-        self.s3 = Some(aws_sdk_s3::Client::from_conf(conf));
+        self.s3 = Some(crate::aws::s3::S3Client::new(self.aws()?));
         Ok(())
     }
 }
@@ -152,11 +148,7 @@ impl AppContext {
         needs: &[&Need],
     ) -> anyhow::Result<Self> {
         let pool = crate::db::pool(config.require("DATABASE_URL")?, pool_size)?;
-        let aws = match needs.iter().find_map(|n| n.aws) {
-            Some(load) => Some(load().await),
-            None => None,
-        };
-        let mut b = ContextBuilder::new(config, aws);
+        let mut b = ContextBuilder::new(config);
         let mut built: Vec<usize> = Vec::new();
         for need in needs.iter().copied() {
             if let Some(build) = need.build {
@@ -225,7 +217,7 @@ impl AppContext {
         self
     }
 
-    pub fn s3(&self) -> Result<&aws_sdk_s3::Client, ApiError> {
+    pub fn s3(&self) -> Result<&crate::aws::s3::S3Client, ApiError> {
         self.s3
             .as_ref()
             .ok_or_else(|| ApiError::missing_config(&["EXPORTS_BUCKET"]))

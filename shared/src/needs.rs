@@ -3,13 +3,9 @@
 //! variables, the template check and the clients built for it all follow from that list.
 //!
 //! Each need's builder is a function pointer: a binary links the builders (and so the SDK
-//! crates) of the needs its own definition names, and no others.
+//! code) of the needs its own definition names, and no others: a function without an AWS need
+//! links no AWS signing code.
 use crate::context::ContextBuilder;
-use futures::future::BoxFuture;
-
-fn load_aws() -> BoxFuture<'static, aws_config::SdkConfig> {
-    Box::pin(crate::aws::sdk_config())
-}
 
 pub struct Need {
     pub name: &'static str,
@@ -19,9 +15,6 @@ pub struct Need {
     pub optional: &'static [&'static str],
     /// Builds what this need gives the context (a client), at cold start.
     pub build: Option<fn(&mut ContextBuilder) -> anyhow::Result<()>>,
-    /// Loads the shared AWS SDK configuration when its client talks to AWS (once for all such
-    /// needs). A function pointer too, so a function without AWS needs links no AWS code.
-    pub aws: Option<fn() -> BoxFuture<'static, aws_config::SdkConfig>>,
 }
 
 /// PostgreSQL through `DATABASE_URL` (a transaction-mode pooler in production).
@@ -30,7 +23,6 @@ pub static DATABASE: Need = Need {
     env: &["DATABASE_URL"],
     optional: &["DB_POOL_SIZE"],
     build: None,
-    aws: None,
 };
 
 /// Supabase JWTs on the request.
@@ -39,7 +31,6 @@ pub static JWT: Need = Need {
     env: &["SUPABASE_JWT_SECRET"],
     optional: &["SUPABASE_JWT_ISSUER"],
     build: Some(ContextBuilder::jwt),
-    aws: None,
 };
 
 /// The Razorpay API with the key id and secret.
@@ -48,7 +39,6 @@ pub static RAZORPAY: Need = Need {
     env: &["RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET"],
     optional: &["RAZORPAY_API_BASE", "RAZORPAY_TIMEOUT_MS"],
     build: Some(ContextBuilder::razorpay),
-    aws: None,
 };
 
 /// The Razorpay API when configured (order look-ups that have a fallback).
@@ -62,7 +52,6 @@ pub static RAZORPAY_OPTIONAL: Need = Need {
         "RAZORPAY_TIMEOUT_MS",
     ],
     build: Some(ContextBuilder::razorpay),
-    aws: None,
 };
 
 /// Only the public key id (handed to Razorpay Checkout).
@@ -71,7 +60,6 @@ pub static RAZORPAY_KEY_ID: Need = Need {
     env: &["RAZORPAY_KEY_ID"],
     optional: &[],
     build: None,
-    aws: None,
 };
 
 pub static RAZORPAY_WEBHOOK: Need = Need {
@@ -79,7 +67,6 @@ pub static RAZORPAY_WEBHOOK: Need = Need {
     env: &["RAZORPAY_WEBHOOK_SECRET"],
     optional: &[],
     build: None,
-    aws: None,
 };
 
 /// The secret set on the Cal.com webhook subscription (`X-Cal-Signature-256`).
@@ -88,7 +75,6 @@ pub static CAL_WEBHOOK: Need = Need {
     env: &["CAL_WEBHOOK_SECRET"],
     optional: &[],
     build: None,
-    aws: None,
 };
 
 pub static SITE_URL: Need = Need {
@@ -96,7 +82,6 @@ pub static SITE_URL: Need = Need {
     env: &["SITE_URL"],
     optional: &[],
     build: None,
-    aws: None,
 };
 
 /// The key that derives payment retry links (`payments::retry::link_token`): the webhook stores
@@ -106,7 +91,6 @@ pub static RETRY_LINKS: Need = Need {
     env: &["RETRY_LINK_SECRET"],
     optional: &[],
     build: None,
-    aws: None,
 };
 
 /// Publishing outbox rows to the notifications queue (SQS).
@@ -115,7 +99,6 @@ pub static NOTIFICATIONS_QUEUE: Need = Need {
     env: &["NOTIFICATIONS_QUEUE_URL"],
     optional: &["CALENDAR_QUEUE_URL"],
     build: Some(ContextBuilder::sqs),
-    aws: Some(load_aws),
 };
 
 /// Email through Amazon SES v2.
@@ -124,7 +107,6 @@ pub static EMAIL: Need = Need {
     env: &["EMAIL_FROM"],
     optional: &[],
     build: Some(ContextBuilder::ses),
-    aws: Some(load_aws),
 };
 
 /// WhatsApp Business Cloud API, when configured.
@@ -137,7 +119,6 @@ pub static WHATSAPP: Need = Need {
         "WHATSAPP_TOKEN",
     ],
     build: Some(ContextBuilder::whatsapp),
-    aws: None,
 };
 
 pub static ADMIN_ALERT_EMAIL: Need = Need {
@@ -145,7 +126,6 @@ pub static ADMIN_ALERT_EMAIL: Need = Need {
     env: &["ADMIN_ALERT_EMAIL"],
     optional: &[],
     build: None,
-    aws: None,
 };
 
 /// Large exports parked in S3 behind a presigned link.
@@ -154,7 +134,6 @@ pub static EXPORTS: Need = Need {
     env: &[],
     optional: &["EXPORTS_BUCKET", "EXPORT_INLINE_MAX_BYTES"],
     build: Some(ContextBuilder::s3),
-    aws: Some(load_aws),
 };
 
 /// The refund calculator's coach share and the sync job's tuning.
@@ -163,7 +142,6 @@ pub static REFUND_SETTINGS: Need = Need {
     env: &[],
     optional: &["COACH_COST_PERCENT", "REFUND_SYNC_MIN_AGE_SECONDS"],
     build: None,
-    aws: None,
 };
 
 /// A direct connection for schema changes (a transaction pooler cannot run them all).
@@ -172,7 +150,6 @@ pub static MIGRATION_DATABASE: Need = Need {
     env: &[],
     optional: &["MIGRATION_DATABASE_URL"],
     build: None,
-    aws: None,
 };
 
 /// Publishing to the calendar queue too (a reschedule moves the coach's Google Calendar event);
@@ -182,7 +159,6 @@ pub static CALENDAR_QUEUE: Need = Need {
     env: &["CALENDAR_QUEUE_URL"],
     optional: &[],
     build: Some(ContextBuilder::sqs),
-    aws: Some(load_aws),
 };
 
 /// The slot rule's tuning: notice before a session (hours), how far ahead (days), the grid.
@@ -195,7 +171,6 @@ pub static RESCHEDULE_SETTINGS: Need = Need {
         "SLOT_GRID_MINUTES",
     ],
     build: None,
-    aws: None,
 };
 
 /// Google Calendar as a service account (the platform's session calendar).
@@ -204,5 +179,4 @@ pub static GOOGLE_CALENDAR: Need = Need {
     env: &["GOOGLE_SERVICE_ACCOUNT_KEY"],
     optional: &["GOOGLE_CALENDAR_ID", "GOOGLE_CALENDAR_API_BASE"],
     build: Some(ContextBuilder::google),
-    aws: None,
 };

@@ -82,14 +82,14 @@ pub const POST_COMMIT_BUDGET: std::time::Duration = std::time::Duration::from_mi
 /// Where each topic goes on SQS.
 #[derive(Clone)]
 pub struct Publisher {
-    sqs: Option<aws_sdk_sqs::Client>,
+    sqs: Option<crate::aws::sqs::Sqs>,
     notifications_url: Option<String>,
     calendar_url: Option<String>,
 }
 
 impl Publisher {
     pub fn new(
-        sqs: Option<aws_sdk_sqs::Client>,
+        sqs: Option<crate::aws::sqs::Sqs>,
         notifications_url: Option<String>,
         calendar_url: Option<String>,
     ) -> Self {
@@ -100,7 +100,7 @@ impl Publisher {
         }
     }
 
-    pub fn set_client(&mut self, sqs: aws_sdk_sqs::Client) {
+    pub fn set_client(&mut self, sqs: crate::aws::sqs::Sqs) {
         self.sqs = Some(sqs);
     }
 
@@ -120,16 +120,10 @@ impl Publisher {
             .sqs
             .as_ref()
             .ok_or_else(|| "this function has no SQS client".to_string())?;
-        sqs.send_message()
-            .queue_url(url)
-            .message_body(payload.to_string())
-            .send()
+        sqs.send_message(url, &payload.to_string())
             .await
             .map(|_| ())
-            .map_err(|e| {
-                let e = aws_sdk_sqs::error::DisplayErrorContext(e).to_string();
-                e.chars().take(300).collect()
-            })
+            .map_err(|e| e.to_string().chars().take(300).collect())
     }
 
     /// Publishes rows just committed, after the commit, within `POST_COMMIT_BUDGET`: the money

@@ -18,7 +18,7 @@ where
 {
     let filter = EnvFilter::try_from_env("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn,aws_config=warn"));
+        .unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn"));
     let _ = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)

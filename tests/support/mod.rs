@@ -57,8 +57,8 @@ impl TestApp {
         Self::spawn_full(|c| c, Some("http://127.0.0.1:9".into())).await
     }
 
-    /// The app with an SQS that accepts connections and never answers, built from the shared
-    /// AWS config (its timeouts): a hung AWS endpoint.
+    /// The app with an SQS that accepts connections and never answers, with the AWS client's
+    /// own deadlines: a hung AWS endpoint.
     pub async fn spawn_sqs_hung() -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
@@ -124,12 +124,8 @@ impl TestApp {
             .with_retries(3, Duration::from_millis(10)),
         );
         if let Some(endpoint) = sqs_down {
-            let conf = shared::aws::sdk_config().await;
-            let dead = aws_sdk_sqs::Client::from_conf(
-                aws_sdk_sqs::config::Builder::from(&conf)
-                    .endpoint_url(endpoint)
-                    .build(),
-            );
+            let dead =
+                shared::aws::sqs::Sqs::new(shared::aws::Aws::from_env()?.with_endpoint(&endpoint));
             ctx = ctx.with_publisher(shared::outbox::Publisher::new(
                 Some(dead),
                 Some(queue_url.clone()),

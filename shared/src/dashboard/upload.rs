@@ -1,17 +1,17 @@
 //! The S3 side of a large export: a multipart upload fed part by part while rows stream from
 //! Postgres, so no more than one part is ever held in memory; aborted if anything fails, then
 //! a presigned GET. (A gateway: no rule here, only S3 calls.)
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use crate::aws::s3::S3Client;
 
 /// S3's smallest part (all but the last): what the export buffers before sending one.
 pub const PART_SIZE: usize = 5 * 1024 * 1024;
 
 pub struct Upload<'a> {
-    s3: &'a aws_sdk_s3::Client,
+    s3: &'a S3Client,
     bucket: String,
     key: String,
     upload_id: String,
-    parts: Vec<CompletedPart>,
+    parts: Vec<(u32, String)>,
 }
 
 fn err(what: &str, e: impl std::fmt::Display) -> anyhow::Error {
@@ -20,29 +20,20 @@ fn err(what: &str, e: impl std::fmt::Display) -> anyhow::Error {
 
 impl<'a> Upload<'a> {
     pub async fn start(
-        s3: &'a aws_sdk_s3::Client,
+        s3: &'a S3Client,
         bucket: &str,
         key: &str,
         file_name: &str,
     ) -> anyhow::Result<Upload<'a>> {
-        let created = s3
-            .create_multipart_upload()
-            .bucket(bucket)
-            .key(key)
-            .content_type("text/csv; charset=utf-8")
-            .content_disposition(format!("attachment; filename=\"{file_name}\""))
-            .send()
+        let upload_id = s3
+            .create_multipart_upload(
+                bucket,
+                key,
+                "text/csv; charset=utf-8",
+                &format!("attachment; filename=\"{file_name}\""),
+            )
             .await
-            .map_err(|e| {
-                err(
-                    "create multipart upload",
-                    aws_sdk_s3::error::DisplayErrorContext(e),
-                )
-            })?;
-        let upload_id = created
-            .upload_id()
-            .ok_or_else(|| anyhow::anyhow!("S3 gave no upload id"))?
-            .to_string();
+            .map_err(|e| err("create multipart upload", e))?;
         Ok(Upload {
             s3,
             bucket: bucket.to_string(),
@@ -53,80 +44,42 @@ impl<'a> Upload<'a> {
     }
 
     pub async fn put(&mut self, bytes: Vec<u8>) -> anyhow::Result<()> {
-        let number = i32::try_from(self.parts.len() + 1)?;
-        let done = self
+        let number = u32::try_from(self.parts.len() + 1)?;
+        let etag = self
             .s3
-            .upload_part()
-            .bucket(&self.bucket)
-            .key(&self.key)
-            .upload_id(&self.upload_id)
-            .part_number(number)
-            .body(bytes.into())
-            .send()
+            .upload_part(&self.bucket, &self.key, &self.upload_id, number, bytes)
             .await
-            .map_err(|e| err("upload part", aws_sdk_s3::error::DisplayErrorContext(e)))?;
-        self.parts.push(
-            CompletedPart::builder()
-                .part_number(number)
-                .set_e_tag(done.e_tag().map(str::to_string))
-                .build(),
-        );
+            .map_err(|e| err("upload part", e))?;
+        self.parts.push((number, etag));
         Ok(())
     }
 
     pub async fn complete(self) -> anyhow::Result<()> {
         self.s3
-            .complete_multipart_upload()
-            .bucket(&self.bucket)
-            .key(&self.key)
-            .upload_id(&self.upload_id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(self.parts))
-                    .build(),
-            )
-            .send()
+            .complete_multipart_upload(&self.bucket, &self.key, &self.upload_id, &self.parts)
             .await
-            .map_err(|e| {
-                err(
-                    "complete multipart upload",
-                    aws_sdk_s3::error::DisplayErrorContext(e),
-                )
-            })?;
-        Ok(())
+            .map_err(|e| err("complete multipart upload", e))
     }
 
     /// Best effort: S3 would otherwise keep (and bill) the parts sent so far.
     pub async fn abort(self) {
         if let Err(e) = self
             .s3
-            .abort_multipart_upload()
-            .bucket(&self.bucket)
-            .key(&self.key)
-            .upload_id(&self.upload_id)
-            .send()
+            .abort_multipart_upload(&self.bucket, &self.key, &self.upload_id)
             .await
         {
-            tracing::warn!(error = %aws_sdk_s3::error::DisplayErrorContext(e), "could not abort the export upload");
+            tracing::warn!(error = %e, "could not abort the export upload");
         }
     }
 }
 
 /// A GET link to the object, valid `expires`.
 pub async fn presign_get(
-    s3: &aws_sdk_s3::Client,
+    s3: &S3Client,
     bucket: &str,
     key: &str,
     expires: std::time::Duration,
 ) -> anyhow::Result<String> {
-    let presign = aws_sdk_s3::presigning::PresigningConfig::expires_in(expires)
-        .map_err(|e| err("presign config", e))?;
-    let req = s3
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .presigned(presign)
-        .await
-        .map_err(|e| err("presign", e))?;
-    Ok(req.uri().to_string())
+    s3.presign_get(bucket, key, expires)
+        .map_err(|e| err("presign", e))
 }

@@ -12,12 +12,12 @@ pub struct Channels {
 }
 
 pub struct Email {
-    ses: aws_sdk_sesv2::Client,
+    ses: crate::aws::ses::Ses,
     from: String,
 }
 
 impl Email {
-    pub fn new(ses: aws_sdk_sesv2::Client, from: &str) -> Self {
+    pub fn new(ses: crate::aws::ses::Ses, from: &str) -> Self {
         Email {
             ses,
             from: from.to_string(),
@@ -25,33 +25,17 @@ impl Email {
     }
 
     pub async fn send(&self, to: &str, r: &Rendered) -> Result<String, String> {
-        use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
-        let content = |s: &str| {
-            Content::builder()
-                .data(s)
-                .charset("UTF-8")
-                .build()
-                .map_err(|e| e.to_string())
+        let mail = crate::aws::ses::Mail {
+            from: &self.from,
+            to,
+            subject: &r.subject,
+            text: &r.text,
+            html: &r.html,
         };
-        let message = Message::builder()
-            .subject(content(&r.subject)?)
-            .body(
-                Body::builder()
-                    .text(content(&r.text)?)
-                    .html(content(&r.html)?)
-                    .build(),
-            )
-            .build();
-        let out = self
-            .ses
-            .send_email()
-            .from_email_address(&self.from)
-            .destination(Destination::builder().to_addresses(to).build())
-            .content(EmailContent::builder().simple(message).build())
-            .send()
+        self.ses
+            .send_email(&mail)
             .await
-            .map_err(|e| short(&aws_sdk_sesv2::error::DisplayErrorContext(e).to_string()))?;
-        Ok(out.message_id().unwrap_or_default().to_string())
+            .map_err(|e| short(&e.to_string()))
     }
 }
 
