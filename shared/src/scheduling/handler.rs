@@ -4,6 +4,7 @@
 use super::reschedule_rule::{self, Refusal};
 use super::slot_rule::{self, Context, Settings};
 use super::store::{self, Session};
+use super::zone::Zone;
 use crate::config::Config;
 use crate::context::AppContext;
 use crate::http::{
@@ -15,7 +16,6 @@ use crate::outbox::{enqueue, enqueue_notification, CATEGORY_TRANSACTIONAL, TOPIC
 use chrono::{
     DateTime, Duration, FixedOffset, LocalResult, NaiveDate, SecondsFormat, TimeZone, Utc,
 };
-use chrono_tz::Tz;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -24,7 +24,6 @@ use uuid::Uuid;
 
 pub const SLOTS_FUNCTION: &str = "available-slots";
 pub const RESCHEDULE_FUNCTION: &str = "reschedule";
-pub const DEFAULT_ZONE: Tz = chrono_tz::Asia::Kolkata;
 
 /// The slot rule's settings from the environment (defaults 24 h, 60 days, 30 minutes).
 pub fn settings(config: &Config) -> Result<Settings, ApiError> {
@@ -62,7 +61,7 @@ fn refused(r: Refusal) -> ApiError {
 }
 
 /// The first instant of a local date (midnight, or the first time after a skipped midnight).
-fn start_of_day(zone: &Tz, date: NaiveDate) -> Option<DateTime<Utc>> {
+fn start_of_day(zone: &Zone, date: NaiveDate) -> Option<DateTime<Utc>> {
     (0..=3).find_map(
         |h| match zone.from_local_datetime(&date.and_hms_opt(h, 0, 0)?) {
             LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
@@ -71,11 +70,11 @@ fn start_of_day(zone: &Tz, date: NaiveDate) -> Option<DateTime<Utc>> {
     )
 }
 
-fn coach_zone(s: &Session) -> Tz {
+fn coach_zone(s: &Session) -> Zone {
     s.coach_zone
         .as_deref()
-        .and_then(|z| z.parse::<Tz>().ok())
-        .unwrap_or(DEFAULT_ZONE)
+        .and_then(Zone::named)
+        .unwrap_or_else(Zone::kolkata)
 }
 
 /// The slot rule's context for a session, with the busy time of `[from, to)`.
@@ -115,10 +114,10 @@ pub async fn handle_slots(ctx: &AppContext, req: Request) -> Response<Body> {
         let mut errors = FieldErrors::default();
         let one = |name: &str, errors: &mut FieldErrors| params.one(name, errors);
         let zone = match one("timeZone", &mut errors) {
-            None => DEFAULT_ZONE,
-            Some(z) => z.parse::<Tz>().unwrap_or_else(|_| {
+            None => Zone::kolkata(),
+            Some(z) => Zone::named(&z).unwrap_or_else(|| {
                 errors.add("timeZone", "must be an IANA time zone such as Asia/Kolkata");
-                DEFAULT_ZONE
+                Zone::kolkata()
             }),
         };
         let week_start = one("weekStart", &mut errors).and_then(|d| {
@@ -238,7 +237,7 @@ pub async fn handle_reschedule(ctx: &AppContext, req: Request) -> Response<Body>
     .await
 }
 
-fn spoken(t: DateTime<Utc>, zone: &Tz) -> String {
+fn spoken(t: DateTime<Utc>, zone: &Zone) -> String {
     t.with_timezone(zone)
         .format("%a %d %b %Y, %H:%M %Z")
         .to_string()

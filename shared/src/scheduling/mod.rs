@@ -7,6 +7,7 @@ pub mod handler;
 pub mod reschedule_rule;
 pub mod slot_rule;
 pub mod store;
+pub mod zone;
 
 /// `available-slots`: `GET /parent/sessions/{sessionId}/available-slots`.
 pub static AVAILABLE_SLOTS: crate::function::Function = crate::function::Function {

@@ -9,11 +9,11 @@
 //! - `now + notice ≤ t < now + horizon`;
 //! - `[t, t+d)` overlaps no busy interval: the coach's other active sessions, their time off, the
 //!   child's other active sessions.
+use super::zone::Zone;
 use chrono::{
     DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
     Timelike, Utc,
 };
-use chrono_tz::Tz;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
@@ -50,7 +50,7 @@ pub struct Busy {
 /// Everything the rule reads about one session.
 #[derive(Debug, Clone)]
 pub struct Context {
-    pub coach_zone: Tz,
+    pub coach_zone: Zone,
     pub windows: Vec<Window>,
     /// Other active sessions of the coach and of the child (not this one), and time off.
     pub busy: Vec<Busy>,
@@ -62,7 +62,7 @@ pub struct Context {
 
 /// A local wall-clock time in `zone` as an instant: the earlier one when the clock repeats
 /// (autumn), none when the clock skips it (spring).
-fn instant(zone: &Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+fn instant(zone: &Zone, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     match zone.from_local_datetime(&local) {
         LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
         LocalResult::Ambiguous(a, _) => Some(a.with_timezone(&Utc)),
@@ -166,9 +166,13 @@ mod tests {
             .collect()
     }
 
+    fn zone(name: &str) -> Zone {
+        Zone::named(name).unwrap_or_else(Zone::kolkata)
+    }
+
     fn ctx(now: &str) -> Context {
         Context {
-            coach_zone: chrono_tz::Asia::Kolkata,
+            coach_zone: Zone::kolkata(),
             windows: weekdays(hm(16, 0), hm(19, 0)),
             busy: vec![],
             current_start: None,
@@ -224,7 +228,7 @@ mod tests {
         // A coach in London, 09:00–10:00 on Sundays: 09:00 UTC before the change (BST ends on
         // 2026-10-25), 09:00 UTC after too (GMT), 08:00 UTC on the Sunday before in BST.
         let mut c = ctx("2026-10-01T00:00:00Z");
-        c.coach_zone = chrono_tz::Europe::London;
+        c.coach_zone = zone("Europe/London");
         c.windows = vec![Window {
             weekday: 7,
             start: hm(9, 0),
@@ -285,7 +289,7 @@ mod tests {
     fn a_window_in_a_skipped_hour_offers_only_real_times() {
         // New York springs forward on 2027-03-14: 02:00–03:00 does not exist that day.
         let mut c = ctx("2027-03-01T00:00:00Z");
-        c.coach_zone = chrono_tz::America::New_York;
+        c.coach_zone = zone("America/New_York");
         c.windows = vec![Window {
             weekday: 7,
             start: hm(1, 0),
@@ -316,7 +320,7 @@ mod tests {
             minutes in prop_oneof![Just(30i64), Just(45), Just(60), Just(90)],
         ) {
             let mut c = ctx("2026-11-25T06:00:00Z");
-            c.coach_zone = chrono_tz::Europe::London;
+            c.coach_zone = zone("Europe/London");
             c.windows = (1..=7).map(|weekday| Window { weekday, start: hm(start_h, 0), end: hm((start_h + len_h).min(23), 59) }).collect();
             c.duration = Duration::minutes(minutes);
             let base = c.now;
