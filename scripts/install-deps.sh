@@ -30,8 +30,8 @@ fi
 
 PY=${PYTHON:-python3}
 py_missing=()
-# moto 5.2.5 or later: earlier ones answer CompleteMultipartUpload with a root element the AWS
-# SDK refuses (the export's multipart upload).
+# moto 5.2.5 or later: earlier ones answer CompleteMultipartUpload with a root element S3 does
+# not use (the export's multipart upload).
 moto_ok() {
   command -v moto_server >/dev/null 2>&1 &&
     "$PY" -c 'import sys, moto; v = tuple(int(x) for x in moto.__version__.split(".")[:3]); sys.exit(0 if v >= (5, 2, 5) else 1)' 2>/dev/null

@@ -119,12 +119,13 @@ impl JwtVerifier {
         })
     }
 
+    /// The parent behind an already verified caller (`caller` first: a bad token is a 401
+    /// before a database connection is taken, and the token is decoded once).
     pub async fn require_parent(
         &self,
         db: &impl GenericClient,
-        req: &Request,
+        caller: Caller,
     ) -> Result<Parent, ApiError> {
-        let caller = self.caller(req)?;
         let user_id = Uuid::parse_str(&caller.user_id)
             .map_err(|_| ApiError::Forbidden("this route is for parents only".into()))?;
         match crate::parents::id_for_user(db, user_id).await? {

@@ -12,8 +12,10 @@ pub const FUNCTION: &str = "preferences";
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(FUNCTION, req, |req, _rid| async move {
+        let jwt = ctx.jwt()?;
+        let caller = jwt.caller(&req)?;
         let client = ctx.pool.get().await?;
-        let parent = ctx.jwt()?.require_parent(&**client, &req).await?;
+        let parent = jwt.require_parent(&**client, caller).await?;
         match req.method().as_str() {
             "GET" => {
                 let stored = parents::preferences(&**client, parent.parent_id).await?;

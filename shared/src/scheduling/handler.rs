@@ -106,9 +106,9 @@ async fn rule_context(
 pub async fn handle_slots(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(SLOTS_FUNCTION, req, |req, _rid| async move {
         let jwt = ctx.jwt()?;
-        jwt.caller(&req)?;
+        let caller = jwt.caller(&req)?;
         let client = ctx.pool.get().await?;
-        let parent = jwt.require_parent(&**client, &req).await?;
+        let parent = jwt.require_parent(&**client, caller).await?;
         let id = session_id(&req)?;
         let params = SingleParams::of(&req);
         let mut errors = FieldErrors::default();
@@ -216,10 +216,10 @@ struct RescheduleBody {
 pub async fn handle_reschedule(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(RESCHEDULE_FUNCTION, req, |req, rid| async move {
         let jwt = ctx.jwt()?;
-        jwt.caller(&req)?;
+        let caller = jwt.caller(&req)?;
         let parent = {
             let client = ctx.pool.get().await?;
-            let parent = jwt.require_parent(&**client, &req).await?;
+            let parent = jwt.require_parent(&**client, caller).await?;
             let id = session_id(&req)?;
             store::session_for_parent(&**client, id, parent.parent_id)
                 .await?
