@@ -197,7 +197,7 @@ fn main() -> anyhow::Result<()> {
         dir.display()
     );
     println!(
-        "| binary | size MB | cold p50 ms | p90 ms | p50 vs empty | S3 SDK | SES SDK | SQS SDK |{}",
+        "| binary | size MB | cold p50 ms | p90 ms | p50 vs empty | AWS SDK | aws-sigv4 | chrono-tz |{}",
         if with_strace {
             " cert files | other I/O before poll |"
         } else {
@@ -223,9 +223,11 @@ fn main() -> anyhow::Result<()> {
             p50,
             percentile(&samples[i], 0.9),
             p50 / base,
-            yes(links(&bytes, "aws-sdk-s3")),
-            yes(links(&bytes, "aws-sdk-sesv2")),
-            yes(links(&bytes, "aws-sdk-sqs")),
+            yes(["aws-sdk-s3", "aws-sdk-sesv2", "aws-sdk-sqs", "aws-config"]
+                .iter()
+                .any(|k| links(&bytes, k))),
+            yes(links(&bytes, "aws-sigv4")),
+            yes(links(&bytes, "chrono-tz")),
         );
         if with_strace {
             let t = trace(&path, &listener, &runtime, &home)?;

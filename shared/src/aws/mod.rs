@@ -78,6 +78,11 @@ impl AwsError {
     fn new(s: impl Into<String>) -> Self {
         AwsError(s.into())
     }
+
+    /// Maps a local failure (building or signing a request) to an error naming the service.
+    fn of<E: std::fmt::Display>(service: &Service) -> impl Fn(E) -> AwsError + '_ {
+        move |e| AwsError(format!("{}: {e}", service.name))
+    }
 }
 
 /// One request before signing.
@@ -92,6 +97,18 @@ pub(crate) struct Request {
 pub(crate) struct Answer {
     pub headers: http::HeaderMap,
     pub body: bytes::Bytes,
+}
+
+impl Answer {
+    /// A string field of a JSON answer (`MessageId`); empty when absent.
+    pub fn json_str(&self, service: &Service, field: &str) -> Result<String, AwsError> {
+        let v: serde_json::Value = serde_json::from_slice(&self.body)
+            .map_err(|_| AwsError::new(format!("{}: the answer is not JSON", service.name)))?;
+        Ok(v.get(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string())
+    }
 }
 
 /// The HTTP client, the region and the endpoint overrides: built once per cold start.
@@ -186,8 +203,8 @@ impl Aws {
         let signed = credentials()
             .and_then(|creds| self.sign(service, req, &creds, SystemTime::now()))
             .map_err(|e| (e, false))?;
-        let request = reqwest::Request::try_from(signed)
-            .map_err(|e| (AwsError::new(format!("{}: {e}", service.name)), false))?;
+        let request =
+            reqwest::Request::try_from(signed).map_err(|e| (AwsError::of(service)(e), false))?;
         let mut request = request;
         *request.timeout_mut() = Some(ATTEMPT_TIMEOUT);
         // Called by path: db.rs checks that no method call named `execute` prepares SQL by name.
@@ -244,19 +261,19 @@ impl Aws {
         }
         let headers: Vec<(&str, &str)> =
             req.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let instructions = signing_instructions(
-            self.region()?,
-            service,
-            creds,
-            time,
-            settings,
+        let instructions = self.instructions(
+            Signing {
+                service,
+                creds,
+                time,
+                settings,
+            },
             SignableRequest::new(
                 req.method.as_str(),
                 &req.url,
                 headers.iter().copied(),
                 SignableBody::Bytes(&req.body),
-            )
-            .map_err(|e| AwsError::new(format!("{}: {e}", service.name)))?,
+            ),
         )?;
         let mut builder = http::Request::builder()
             .method(req.method.clone())
@@ -266,7 +283,7 @@ impl Aws {
         }
         let mut out = builder
             .body(req.body.clone())
-            .map_err(|e| AwsError::new(format!("{}: {e}", service.name)))?;
+            .map_err(AwsError::of(service))?;
         instructions.apply_to_request_http1x(&mut out);
         Ok(out)
     }
@@ -285,51 +302,58 @@ impl Aws {
         settings.payload_checksum_kind = PayloadChecksumKind::NoHeader;
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(expires);
-        let instructions = signing_instructions(
-            self.region()?,
-            service,
-            creds,
-            time,
-            settings,
+        let instructions = self.instructions(
+            Signing {
+                service,
+                creds,
+                time,
+                settings,
+            },
             SignableRequest::new(
                 "GET",
                 url,
                 std::iter::empty(),
                 SignableBody::UnsignedPayload,
-            )
-            .map_err(|e| AwsError::new(format!("{}: {e}", service.name)))?,
+            ),
         )?;
         let mut req = http::Request::builder()
             .uri(url)
             .body(())
-            .map_err(|e| AwsError::new(format!("{}: {e}", service.name)))?;
+            .map_err(AwsError::of(service))?;
         instructions.apply_to_request_http1x(&mut req);
         Ok(req.uri().to_string())
     }
 }
 
-fn signing_instructions(
-    region: &str,
-    service: &Service,
-    creds: &Credentials,
+/// Who signs, when and how.
+struct Signing<'a> {
+    service: &'a Service,
+    creds: &'a Credentials,
     time: SystemTime,
     settings: SigningSettings,
-    signable: SignableRequest<'_>,
-) -> Result<aws_sigv4::http_request::SigningInstructions, AwsError> {
-    let identity = creds.clone().into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name(service.signing_name)
-        .time(time)
-        .settings(settings)
-        .build()
-        .map_err(|e| AwsError::new(format!("{}: {e}", service.name)))?
-        .into();
-    let (instructions, _) = sign(signable, &params)
-        .map_err(|e| AwsError::new(format!("{}: {e}", service.name)))?
-        .into_parts();
-    Ok(instructions)
+}
+
+impl Aws {
+    fn instructions(
+        &self,
+        s: Signing<'_>,
+        signable: Result<SignableRequest<'_>, aws_sigv4::http_request::SigningError>,
+    ) -> Result<aws_sigv4::http_request::SigningInstructions, AwsError> {
+        let identity = s.creds.clone().into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(self.region()?)
+            .name(s.service.signing_name)
+            .time(s.time)
+            .settings(s.settings)
+            .build()
+            .map_err(AwsError::of(s.service))?
+            .into();
+        let (instructions, _) = sign(signable.map_err(AwsError::of(s.service))?, &params)
+            .map_err(AwsError::of(s.service))?
+            .into_parts();
+        Ok(instructions)
+    }
 }
 
 /// S3 signs the path as sent (no double encoding, no normalization) and wants the payload's

@@ -1,7 +1,7 @@
 //! The S3 operations of an export: a multipart upload (create, parts, complete, abort) and a
 //! presigned GET. Path-style addressing when an endpoint is configured (moto has no bucket
 //! subdomains), virtual-hosted otherwise.
-use super::{encode, Aws, AwsError, Request, S3};
+use super::{encode, Answer, Aws, AwsError, Request, S3};
 use std::time::{Duration, SystemTime};
 
 #[derive(Clone)]
@@ -27,6 +27,28 @@ impl S3Client {
         })
     }
 
+    /// One request to an object: `query` after the `?`.
+    async fn call(
+        &self,
+        method: http::Method,
+        (bucket, key, query): (&str, &str, &str),
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+    ) -> Result<Answer, AwsError> {
+        let url = format!("{}?{query}", self.object_url(bucket, key)?);
+        self.aws
+            .send(
+                &S3,
+                Request {
+                    method,
+                    url,
+                    headers,
+                    body,
+                },
+            )
+            .await
+    }
+
     /// Starts a multipart upload; returns its upload id.
     pub async fn create_multipart_upload(
         &self,
@@ -35,19 +57,16 @@ impl S3Client {
         content_type: &str,
         content_disposition: &str,
     ) -> Result<String, AwsError> {
+        let headers = vec![
+            ("content-type", content_type.to_string()),
+            ("content-disposition", content_disposition.to_string()),
+        ];
         let answer = self
-            .aws
-            .send(
-                &S3,
-                Request {
-                    method: http::Method::POST,
-                    url: format!("{}?uploads", self.object_url(bucket, key)?),
-                    headers: vec![
-                        ("content-type", content_type.to_string()),
-                        ("content-disposition", content_disposition.to_string()),
-                    ],
-                    body: Vec::new(),
-                },
+            .call(
+                http::Method::POST,
+                (bucket, key, "uploads"),
+                headers,
+                vec![],
             )
             .await?;
         xml_element(&String::from_utf8_lossy(&answer.body), "UploadId")
@@ -64,21 +83,9 @@ impl S3Client {
         number: u32,
         bytes: Vec<u8>,
     ) -> Result<String, AwsError> {
+        let query = format!("partNumber={number}&uploadId={}", encode(upload_id));
         let answer = self
-            .aws
-            .send(
-                &S3,
-                Request {
-                    method: http::Method::PUT,
-                    url: format!(
-                        "{}?partNumber={number}&uploadId={}",
-                        self.object_url(bucket, key)?,
-                        encode(upload_id)
-                    ),
-                    headers: vec![],
-                    body: bytes,
-                },
-            )
+            .call(http::Method::PUT, (bucket, key, &query), vec![], bytes)
             .await?;
         answer
             .headers
@@ -104,20 +111,14 @@ impl S3Client {
             ));
         }
         xml.push_str("</CompleteMultipartUpload>");
+        let query = format!("uploadId={}", encode(upload_id));
+        let headers = vec![("content-type", "application/xml".into())];
         let answer = self
-            .aws
-            .send(
-                &S3,
-                Request {
-                    method: http::Method::POST,
-                    url: format!(
-                        "{}?uploadId={}",
-                        self.object_url(bucket, key)?,
-                        encode(upload_id)
-                    ),
-                    headers: vec![("content-type", "application/xml".into())],
-                    body: xml.into_bytes(),
-                },
+            .call(
+                http::Method::POST,
+                (bucket, key, &query),
+                headers,
+                xml.into_bytes(),
             )
             .await?;
         // S3 may answer 200 and put the error in the body.
@@ -135,20 +136,8 @@ impl S3Client {
         key: &str,
         upload_id: &str,
     ) -> Result<(), AwsError> {
-        self.aws
-            .send(
-                &S3,
-                Request {
-                    method: http::Method::DELETE,
-                    url: format!(
-                        "{}?uploadId={}",
-                        self.object_url(bucket, key)?,
-                        encode(upload_id)
-                    ),
-                    headers: vec![],
-                    body: Vec::new(),
-                },
-            )
+        let query = format!("uploadId={}", encode(upload_id));
+        self.call(http::Method::DELETE, (bucket, key, &query), vec![], vec![])
             .await
             .map(|_| ())
     }

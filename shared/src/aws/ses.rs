@@ -43,12 +43,6 @@ impl Ses {
                 },
             )
             .await?;
-        let sent: serde_json::Value = serde_json::from_slice(&answer.body)
-            .map_err(|_| AwsError::new("SES: the answer is not JSON"))?;
-        Ok(sent
-            .get("MessageId")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string())
+        answer.json_str(&SES, "MessageId")
     }
 }

@@ -29,12 +29,6 @@ impl Sqs {
                 },
             )
             .await?;
-        let sent: serde_json::Value = serde_json::from_slice(&answer.body)
-            .map_err(|_| AwsError::new("SQS: the answer is not JSON"))?;
-        Ok(sent
-            .get("MessageId")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string())
+        answer.json_str(&SQS, "MessageId")
     }
 }
