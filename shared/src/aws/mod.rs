@@ -118,6 +118,8 @@ pub struct Aws {
     region: Option<String>,
     /// `AWS_ENDPOINT_URL` (moto, LocalStack): every service there, S3 path-style.
     endpoint: Option<String>,
+    /// `AWS_ENDPOINT_URL_<SERVICE>`: one service elsewhere (read at cold start).
+    service_endpoints: Vec<(&'static str, String)>,
 }
 
 impl Aws {
@@ -130,13 +132,20 @@ impl Aws {
         Ok(Aws {
             http,
             region: var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")),
-            endpoint: var("AWS_ENDPOINT_URL"),
+            endpoint: var("AWS_ENDPOINT_URL").map(|e| e.trim_end_matches('/').to_string()),
+            service_endpoints: [&SQS, &SES, &S3]
+                .iter()
+                .filter_map(|s| {
+                    var(s.endpoint_env).map(|e| (s.endpoint_env, e.trim_end_matches('/').into()))
+                })
+                .collect(),
         })
     }
 
     /// Every service at `url` (tests play an outage with a closed port or a silent listener).
     pub fn with_endpoint(mut self, url: &str) -> Self {
         self.endpoint = Some(url.trim_end_matches('/').to_string());
+        self.service_endpoints.clear();
         self
     }
 
@@ -148,8 +157,10 @@ impl Aws {
 
     /// The service's endpoint override, if any (per-service variable first, as the SDK does).
     fn custom_endpoint(&self, service: &Service) -> Option<String> {
-        var(service.endpoint_env)
-            .map(|e| e.trim_end_matches('/').to_string())
+        self.service_endpoints
+            .iter()
+            .find(|(name, _)| *name == service.endpoint_env)
+            .map(|(_, e)| e.clone())
             .or_else(|| self.endpoint.clone())
     }
 

@@ -14,16 +14,20 @@ impl S3Client {
         S3Client { aws }
     }
 
-    /// `https://<bucket>.s3.<region>.amazonaws.com/<key>`, or `<endpoint>/<bucket>/<key>`.
+    /// `https://<bucket>.s3.<region>.amazonaws.com/<key>`, or `<endpoint>/<bucket>/<key>`; the
+    /// key's segments percent-encoded once.
     pub(crate) fn object_url(&self, bucket: &str, key: &str) -> Result<String, AwsError> {
         let path: Vec<String> = key.split('/').map(encode).collect();
         let path = path.join("/");
+        let region = self.aws.region()?;
         Ok(match self.aws.custom_endpoint(&S3) {
             Some(e) => format!("{e}/{bucket}/{path}"),
-            None => format!(
-                "https://{bucket}.s3.{}.amazonaws.com/{path}",
-                self.aws.region()?
-            ),
+            // A dotted bucket name does not match the endpoint's wildcard certificate as a
+            // subdomain: path-style, as the SDK does.
+            None if bucket.contains('.') => {
+                format!("https://s3.{region}.amazonaws.com/{bucket}/{path}")
+            }
+            None => format!("https://{bucket}.s3.{region}.amazonaws.com/{path}"),
         })
     }
 

@@ -10,6 +10,7 @@ fn example_aws() -> Aws {
         http: reqwest::Client::new(),
         region: Some("us-east-1".into()),
         endpoint: None,
+        service_endpoints: vec![],
     }
 }
 
@@ -184,18 +185,27 @@ fn object_urls_are_virtual_hosted_on_aws_and_path_style_on_an_endpoint() -> Resu
         ..example_aws()
     });
     let local = s3::S3Client::new(example_aws().with_endpoint("http://127.0.0.1:5000/"));
-    if std::env::var_os(S3.endpoint_env).is_none() && std::env::var_os("AWS_ENDPOINT_URL").is_none()
-    {
-        assert_eq!(
-            on_aws.object_url("exports", "payments/2026 Nov.csv")?,
-            "https://exports.s3.ap-south-1.amazonaws.com/payments/2026%20Nov.csv"
-        );
-    }
-    if std::env::var_os(S3.endpoint_env).is_none() {
-        assert_eq!(
-            local.object_url("exports", "a/b+c.csv")?,
-            "http://127.0.0.1:5000/exports/a/b%2Bc.csv"
-        );
-    }
+    assert_eq!(
+        on_aws.object_url("exports", "payments/2026 Nov.csv")?,
+        "https://exports.s3.ap-south-1.amazonaws.com/payments/2026%20Nov.csv"
+    );
+    assert_eq!(
+        on_aws.object_url("exports.yestoryd.in", "a.csv")?,
+        "https://s3.ap-south-1.amazonaws.com/exports.yestoryd.in/a.csv"
+    );
+    assert_eq!(
+        local.object_url("exports", "a/b+c.csv")?,
+        "http://127.0.0.1:5000/exports/a/b%2Bc.csv"
+    );
+    let s3_elsewhere = Aws {
+        service_endpoints: vec![(S3.endpoint_env, "http://127.0.0.1:4566".into())],
+        ..example_aws().with_endpoint("http://127.0.0.1:5000")
+    };
+    assert_eq!(s3_elsewhere.base_url(&S3)?, "http://127.0.0.1:4566");
+    assert_eq!(s3_elsewhere.base_url(&SQS)?, "http://127.0.0.1:5000");
+    assert_eq!(
+        example_aws().base_url(&SES)?,
+        "https://email.us-east-1.amazonaws.com"
+    );
     Ok(())
 }
