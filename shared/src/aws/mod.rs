@@ -90,7 +90,8 @@ pub(crate) struct Request {
     pub method: http::Method,
     pub url: String,
     pub headers: Vec<(&'static str, String)>,
-    pub body: Vec<u8>,
+    /// Shared, so each attempt (re-signed) sends it without copying a 5 MiB part.
+    pub body: bytes::Bytes,
 }
 
 /// A 2xx answer.
@@ -265,7 +266,7 @@ impl Aws {
         req: &Request,
         creds: &Credentials,
         time: SystemTime,
-    ) -> Result<http::Request<Vec<u8>>, AwsError> {
+    ) -> Result<http::Request<bytes::Bytes>, AwsError> {
         let mut settings = SigningSettings::default();
         if service.signing_name == S3.signing_name {
             s3_settings(&mut settings);

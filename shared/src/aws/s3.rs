@@ -47,7 +47,7 @@ impl S3Client {
                     method,
                     url,
                     headers,
-                    body,
+                    body: body.into(),
                 },
             )
             .await

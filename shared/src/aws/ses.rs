@@ -39,7 +39,7 @@ impl Ses {
                     method: http::Method::POST,
                     url: format!("{}/v2/email/outbound-emails", self.aws.base_url(&SES)?),
                     headers: vec![("content-type", "application/json".into())],
-                    body: payload.to_string().into_bytes(),
+                    body: payload.to_string().into(),
                 },
             )
             .await?;

@@ -25,7 +25,7 @@ impl Sqs {
                         ("content-type", "application/x-amz-json-1.0".into()),
                         ("x-amz-target", "AmazonSQS.SendMessage".into()),
                     ],
-                    body: payload.to_string().into_bytes(),
+                    body: payload.to_string().into(),
                 },
             )
             .await?;

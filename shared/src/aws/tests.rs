@@ -28,7 +28,7 @@ fn may_24_2013() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_369_353_600)
 }
 
-fn authorization(req: &http::Request<Vec<u8>>) -> &str {
+fn authorization(req: &http::Request<bytes::Bytes>) -> &str {
     req.headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -41,7 +41,7 @@ fn s3_get_object_matches_the_documented_signature() -> Result<(), AwsError> {
         method: http::Method::GET,
         url: "https://examplebucket.s3.amazonaws.com/test.txt".into(),
         headers: vec![("range", "bytes=0-9".into())],
-        body: Vec::new(),
+        body: bytes::Bytes::new(),
     };
     let signed = example_aws().sign(&S3, &req, &example_creds(), may_24_2013())?;
     assert_eq!(
@@ -66,7 +66,7 @@ fn s3_put_object_with_an_encoded_key_matches_the_documented_signature() -> Resul
             ("date", "Fri, 24 May 2013 00:00:00 GMT".into()),
             ("x-amz-storage-class", "REDUCED_REDUNDANCY".into()),
         ],
-        body: b"Welcome to Amazon S3.".to_vec(),
+        body: bytes::Bytes::from_static(b"Welcome to Amazon S3."),
     };
     let signed = example_aws().sign(&S3, &req, &example_creds(), may_24_2013())?;
     assert_eq!(signed.uri().path(), "/test%24file.text");
@@ -131,7 +131,7 @@ fn a_session_token_is_signed_into_the_request() -> Result<(), AwsError> {
         method: http::Method::POST,
         url: "https://sqs.ap-south-1.amazonaws.com/".into(),
         headers: vec![("x-amz-target", "AmazonSQS.SendMessage".into())],
-        body: b"{}".to_vec(),
+        body: bytes::Bytes::from_static(b"{}"),
     };
     let signed = example_aws().sign(&SQS, &req, &creds, may_24_2013())?;
     assert_eq!(
