@@ -43,6 +43,13 @@ async fn sqs_double(statuses: Vec<(u16, Value)>) -> (MockServer, Arc<AtomicUsize
     (server, seen)
 }
 
+fn authorization(r: &Request) -> &str {
+    r.headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
 fn client(server: &MockServer) -> Result<Aws, anyhow::Error> {
     Ok(Aws::from_env()?.with_endpoint(&server.uri()))
 }
@@ -68,11 +75,7 @@ async fn throttling_and_server_errors_are_retried_until_sqs_takes_the_message() 
     assert_eq!(seen.load(Ordering::SeqCst), 3);
     // Every attempt is signed for SQS in the configured region, and carries the body.
     for r in server.received_requests().await.unwrap_or_default() {
-        let auth = r
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
+        let auth = authorization(&r);
         assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential="), "{auth}");
         assert!(auth.contains("/sqs/aws4_request"), "{auth}");
         assert!(auth.contains("x-amz-target"), "{auth}");
@@ -138,11 +141,7 @@ async fn an_email_goes_to_ses_v2_as_a_simple_message_with_both_parts() -> TestRe
     assert_eq!(id, "ses-1");
     let requests = server.received_requests().await.unwrap_or_default();
     let r = requests.first().ok_or("no request")?;
-    let auth = r
-        .headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let auth = authorization(r);
     assert!(auth.contains("/ses/aws4_request"), "{auth}");
     let body: Value = serde_json::from_slice(&r.body)?;
     assert_eq!(body["FromEmailAddress"], "noreply@yestoryd.test");
