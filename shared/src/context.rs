@@ -57,12 +57,14 @@ impl ContextBuilder {
 
     /// The one AWS HTTP client (`crate::aws::Aws`) the AWS needs share, built by the first.
     fn aws(&mut self) -> anyhow::Result<crate::aws::Aws> {
-        if self.aws.is_none() {
-            self.aws = Some(crate::aws::Aws::from_env()?);
+        match &self.aws {
+            Some(aws) => Ok(aws.clone()),
+            None => {
+                let aws = crate::aws::Aws::from_env()?;
+                self.aws = Some(aws.clone());
+                Ok(aws)
+            }
         }
-        self.aws
-            .clone()
-            .ok_or_else(|| anyhow::anyhow!("the AWS client was not built"))
     }
 
     pub fn jwt(&mut self) -> anyhow::Result<()> {

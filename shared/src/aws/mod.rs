@@ -104,7 +104,7 @@ impl Answer {
     /// A string field of a JSON answer (`MessageId`); empty when absent.
     pub fn json_str(&self, service: &Service, field: &str) -> Result<String, AwsError> {
         let v: serde_json::Value = serde_json::from_slice(&self.body)
-            .map_err(|_| AwsError::new(format!("{}: the answer is not JSON", service.name)))?;
+            .map_err(|_| AwsError::of(service)("the answer is not JSON"))?;
         Ok(v.get(field)
             .and_then(|v| v.as_str())
             .unwrap_or_default()
@@ -215,9 +215,8 @@ impl Aws {
         let signed = credentials()
             .and_then(|creds| self.sign(service, req, &creds, SystemTime::now()))
             .map_err(|e| (e, false))?;
-        let request =
+        let mut request =
             reqwest::Request::try_from(signed).map_err(|e| (AwsError::of(service)(e), false))?;
-        let mut request = request;
         *request.timeout_mut() = Some(ATTEMPT_TIMEOUT);
         // Called by path: db.rs checks that no method call named `execute` prepares SQL by name.
         let response = reqwest::Client::execute(&self.http, request)
@@ -230,16 +229,14 @@ impl Aws {
                 } else {
                     "transport error"
                 };
-                (AwsError::new(format!("{}: {why}", service.name)), true)
+                (AwsError::of(service)(why), true)
             })?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|_| {
-            (
-                AwsError::new(format!("{}: answer cut off", service.name)),
-                true,
-            )
-        })?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|_| (AwsError::of(service)("answer cut off"), true))?;
         if status.is_success() {
             return Ok(Answer { headers, body });
         }
@@ -274,12 +271,7 @@ impl Aws {
         let headers: Vec<(&str, &str)> =
             req.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let instructions = self.instructions(
-            Signing {
-                service,
-                creds,
-                time,
-                settings,
-            },
+            (service, creds, time, settings),
             SignableRequest::new(
                 req.method.as_str(),
                 &req.url,
@@ -300,10 +292,9 @@ impl Aws {
         Ok(out)
     }
 
-    /// A GET link valid for `expires`, signed in its query string (S3 presigning).
+    /// An S3 GET link valid for `expires`, signed in its query string.
     pub(crate) fn presign_get(
         &self,
-        service: &Service,
         url: &str,
         expires: Duration,
         creds: &Credentials,
@@ -315,12 +306,7 @@ impl Aws {
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(expires);
         let instructions = self.instructions(
-            Signing {
-                service,
-                creds,
-                time,
-                settings,
-            },
+            (&S3, creds, time, settings),
             SignableRequest::new(
                 "GET",
                 url,
@@ -331,38 +317,33 @@ impl Aws {
         let mut req = http::Request::builder()
             .uri(url)
             .body(())
-            .map_err(AwsError::of(service))?;
+            .map_err(AwsError::of(&S3))?;
         instructions.apply_to_request_http1x(&mut req);
         Ok(req.uri().to_string())
     }
 }
 
-/// Who signs, when and how.
-struct Signing<'a> {
-    service: &'a Service,
-    creds: &'a Credentials,
-    time: SystemTime,
-    settings: SigningSettings,
-}
+/// Who signs, when and how: the service, the credentials, the time and the settings.
+type Signer<'a> = (&'a Service, &'a Credentials, SystemTime, SigningSettings);
 
 impl Aws {
     fn instructions(
         &self,
-        s: Signing<'_>,
+        (service, creds, time, settings): Signer<'_>,
         signable: Result<SignableRequest<'_>, aws_sigv4::http_request::SigningError>,
     ) -> Result<aws_sigv4::http_request::SigningInstructions, AwsError> {
-        let identity = s.creds.clone().into();
+        let identity = creds.clone().into();
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region(self.region()?)
-            .name(s.service.signing_name)
-            .time(s.time)
-            .settings(s.settings)
+            .name(service.signing_name)
+            .time(time)
+            .settings(settings)
             .build()
-            .map_err(AwsError::of(s.service))?
+            .map_err(AwsError::of(service))?
             .into();
-        let (instructions, _) = sign(signable.map_err(AwsError::of(s.service))?, &params)
-            .map_err(AwsError::of(s.service))?
+        let (instructions, _) = sign(signable.map_err(AwsError::of(service))?, &params)
+            .map_err(AwsError::of(service))?
             .into_parts();
         Ok(instructions)
     }

@@ -157,7 +157,6 @@ impl S3Client {
             return Err(AwsError::new("S3: a presigned link lasts at most 7 days"));
         }
         self.aws.presign_get(
-            &S3,
             &self.object_url(bucket, key)?,
             expires,
             &super::credentials()?,

@@ -89,7 +89,6 @@ fn s3_put_object_with_an_encoded_key_matches_the_documented_signature() -> Resul
 #[test]
 fn s3_presigned_get_matches_the_documented_url() -> Result<(), AwsError> {
     let url = example_aws().presign_get(
-        &S3,
         "https://examplebucket.s3.amazonaws.com/test.txt",
         Duration::from_secs(86_400),
         &example_creds(),
