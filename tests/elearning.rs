@@ -82,6 +82,56 @@ async fn import_json(app: &TestApp, body: &Value) -> Result<(u16, Value), E> {
     Ok((r.status().as_u16(), r.json().await?))
 }
 
+/// Rows are named as the spreadsheet shows them, however the file was saved: a bad row 3 and a
+/// video repeated in rows 7 and 12 (after a title with a line break in it and a blank line).
+#[tokio::test]
+async fn rows_are_the_sheets_rows_with_crlf_a_bom_and_line_breaks_in_cells() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let rows = [
+        "stage,topic,position,title,youtube,durationSeconds,quizId,status",
+        "foundation,blending,1,Good,https://youtu.be/vgood000001,3:00,,draft",
+        "foundation,blending,2,Bad,https://www.youtube.com/playlist?list=PLabc,3:00,,draft",
+        "foundation,blending,3,\"Two{break}lines\",https://youtu.be/vtwolines01,3:00,,draft",
+        "foundation,blending,4,Four,https://youtu.be/vfour000001,3:00,,draft",
+        "",
+        "foundation,blending,6,Seven,https://youtu.be/vrepeated01,3:00,,draft",
+        "foundation,blending,7,Eight,https://youtu.be/veight00001,3:00,,draft",
+        "foundation,blending,8,Nine,https://youtu.be/vnine000001,3:00,,draft",
+        "foundation,blending,9,Ten,https://youtu.be/vten0000001,3:00,,draft",
+        "foundation,blending,10,Eleven,https://youtu.be/veleven0001,3:00,,draft",
+        "foundation,blending,11,Twelve,https://youtu.be/vrepeated01,3:00,,draft",
+    ];
+    for (name, sheet) in support::sheet_variants(&rows) {
+        let (status, answer) = import_csv(&app, sheet, "?dryRun=true").await?;
+        assert_eq!(status, 400, "{name}: {answer}");
+        assert_eq!(
+            error_cells(&answer),
+            vec![(3, "youtube".into()), (12, "youtube".into())],
+            "{name}: {answer}"
+        );
+        assert_eq!(
+            answer["details"]["errors"][1]["message"], "the same video as row 7",
+            "{name}"
+        );
+        // Without the two bad rows the same sheet passes (a dry run: nothing is written).
+        let good: Vec<&str> = rows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 2 && *i != 11)
+            .map(|(_, r)| *r)
+            .collect();
+        let sheet = support::sheet_variants(&good)
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| s)
+            .ok_or("variant")?;
+        let (status, answer) = import_csv(&app, sheet, "?dryRun=true").await?;
+        assert_eq!(status, 200, "{name}: {answer}");
+        assert_eq!(answer["created"], 8, "{name}: {answer}");
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_2000_row_sheet_is_all_or_nothing_and_re_imports_change_nothing() -> TestResult {
     let app = TestApp::spawn().await?;
@@ -187,6 +237,29 @@ async fn json_rows_are_named_by_index_and_held_places_are_refused() -> TestResul
     assert_eq!(status, 400);
     let cells = error_cells(&answer);
     assert_eq!(cells, vec![(2, "youtube".into()), (3, "position".into())]);
+    // A body the rows cannot be read from names the entry and its field.
+    let mut typo = module("blending", 2, "aaaaaaaaaa4");
+    typo["youtubeUrl"] = json!("aaaaaaaaaa5");
+    for (body, field) in [
+        (
+            json!({"modules": [module("blending", 1, "aaaaaaaaaa4"), typo]}),
+            "modules[1].youtubeUrl",
+        ),
+        (
+            json!({"modules": [{"stage": ["foundation"]}]}),
+            "modules[0].stage",
+        ),
+        (json!({"modules": "all of them"}), "modules"),
+        (json!({"modules": [], "dryRun": "yes"}), "dryRun"),
+    ] {
+        let (status, answer) = import_json(&app, &body).await?;
+        assert_eq!(status, 400, "{body}");
+        let fields: Vec<String> = answer["details"]["fields"]
+            .as_object()
+            .map(|f| f.keys().cloned().collect())
+            .unwrap_or_default();
+        assert_eq!(fields, vec![field.to_string()], "{body}: {answer}");
+    }
     let (status, answer) = import_json(&app, &json!({"modules": [module("Letter sounds", 1, "https://www.youtube.com/watch?v=aaaaaaaaaa1&list=PLx")]})).await?;
     assert_eq!((status, answer["created"].clone()), (200, json!(1)));
     let stored: String = app

@@ -527,6 +527,122 @@ async fn runs_started_together_record_and_report_each_change_once() -> TestResul
     named.sort();
     named.dedup();
     assert_eq!((total, named.len()), (10, 10));
+    assert_eq!(digests(&db).await?.len(), 1, "one night, one digest");
+    Ok(())
+}
+
+/// Leads at 40 (warm): a discovery call (20) and four replies (20), the assessment not marked.
+async fn warm_unassessed(db: &Client, p: Uuid, prefix: &str, n: usize) -> Result<Vec<Uuid>, E> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let c = lead(db, p, &format!("{prefix} {i:02}"), false).await?;
+        call(db, c, None).await?;
+        for _ in 0..4 {
+            msg(db, p, Some(c), "inbound", "received", h(3)).await?;
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+/// Transitions recorded per lead, oldest first: "old>new".
+async fn transitions(db: &Client, child: Uuid) -> Result<Vec<String>, E> {
+    Ok(db
+        .query(
+            "SELECT coalesce(old_status, '-') || '>' || new_status FROM lead_score_changes
+             WHERE child_id = $1 ORDER BY new_score",
+            &[&child],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+#[tokio::test]
+async fn a_replay_after_a_fix_records_what_it_changes_once_and_sends_its_digest() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    let p = parent(&db).await?;
+    let first = warm_unassessed(&db, p, "First", 55).await?;
+    let second = warm_unassessed(&db, p, "Second", 20).await?;
+    let night = run(&app.ctx, now()).await?;
+    assert_eq!(
+        (night.warm, night.tier_changes, night.became_hot),
+        (75, 75, 0)
+    );
+
+    // The assessments were done but marked late; the night is replayed with its own now.
+    db.execute(
+        "UPDATE children SET assessment_completed = TRUE WHERE id = ANY($1)",
+        &[&first],
+    )
+    .await?;
+    let replay = shared::leads::LEAD_SCORING
+        .call_event(&app.ctx, json!({"now": now().to_rfc3339()}))
+        .await?;
+    assert_eq!(
+        (
+            replay["changed"].clone(),
+            replay["tierChanges"].clone(),
+            replay["becameHot"].clone(),
+            replay["hot"].clone()
+        ),
+        (json!(55), json!(55), json!(55), json!(55)),
+        "{replay}"
+    );
+    assert_eq!(scored(&db, first[0]).await?.0, Some(70));
+    for c in &first {
+        assert_eq!(transitions(&db, *c).await?, vec!["->warm", "warm>hot"]);
+    }
+    let sent = digests(&db).await?;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (
+            sent[0]["data"]["total"].clone(),
+            sent[0]["data"]["more"].clone()
+        ),
+        (json!(55), json!(5))
+    );
+
+    // Replaying it again changes nothing and sends nothing.
+    let again = run(&app.ctx, now()).await?;
+    assert_eq!(
+        (again.changed, again.tier_changes, again.became_hot),
+        (0, 0, 0)
+    );
+    assert_eq!(digests(&db).await?.len(), 1);
+
+    // Another fix, then eight replays of the same night at once: each transition recorded
+    // once, one digest.
+    db.execute(
+        "UPDATE children SET assessment_completed = TRUE WHERE id = ANY($1)",
+        &[&second],
+    )
+    .await?;
+    let runs: Vec<_> = (0..8)
+        .map(|_| {
+            let ctx = app.ctx.clone();
+            tokio::spawn(async move { run_in_batches(&ctx, now(), 3).await })
+        })
+        .collect();
+    let (mut tiers, mut reported) = (0, 0);
+    for r in runs {
+        let report = r.await??;
+        tiers += report.tier_changes;
+        reported += report.became_hot;
+    }
+    assert_eq!((tiers, reported), (20, 20));
+    for c in &second {
+        assert_eq!(transitions(&db, *c).await?, vec!["->warm", "warm>hot"]);
+    }
+    let sent = digests(&db).await?;
+    assert_eq!(sent.len(), 2, "one digest for the racing replays");
+    assert_eq!(sent[1]["data"]["total"], 20);
+    assert_eq!(
+        app.count("SELECT count(*) FROM lead_score_changes").await?,
+        75 + 55 + 20
+    );
     Ok(())
 }
 

@@ -473,3 +473,55 @@ async fn a_500_line_statement_finds_every_payout_once() -> TestResult {
     assert_eq!(r.status().as_u16(), 400);
     Ok(())
 }
+
+/// A statement saved as LF, CRLF or with Excel's BOM reads the same: lines numbered as the sheet
+/// shows them (a narration with a line break is one line), credits skipped, a blank line
+/// ignored, and a short line (a broken export row) an error with its number, never skipped.
+#[tokio::test]
+async fn statement_lines_keep_their_numbers_and_a_short_line_is_an_error() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    let end = today() - Duration::days(3);
+    let c = coach(&db, "Asha Rao", "asha@example.com").await?;
+    let id = payout(&db, c, 1_200_000, end).await?;
+    let date = (end + Duration::days(1)).format("%Y-%m-%d").to_string();
+    let rows = [
+        "Date,Narration,Ref,Debit,Credit".to_string(),
+        format!("{date},\"NEFT ASHA RAO{{break}}OCT PAYOUT\",UTR1,\"12,000\","),
+        format!("{date},Salary,,,50000"),
+        String::new(),
+        "2025-05-21,BROKEN EXPORT ROW".to_string(),
+        format!("{date},Vendor,UTR2,500,"),
+    ];
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    for (name, sheet) in support::sheet_variants(&rows) {
+        let r = app
+            .http
+            .post(format!("{}/admin/payouts/statement", app.base))
+            .bearer_auth(app.admin_token())
+            .header("content-type", "text/csv")
+            .body(sheet)
+            .send()
+            .await?;
+        assert_eq!(r.status().as_u16(), 200, "{name}");
+        let answer: Value = r.json().await?;
+        let lines: Vec<(Value, Value)> = answer["lines"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|l| (l["line"].clone(), l["match"]["payoutId"].clone()))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![(json!(2), json!(id)), (json!(6), Value::Null)],
+            "{name}: {answer}"
+        );
+        assert_eq!(answer["skipped"], 1, "{name}: {answer}");
+        assert_eq!(
+            answer["errors"],
+            json!([{"line": 5, "message": "the line has 2 cells where the header has 5"}]),
+            "{name}"
+        );
+    }
+    Ok(())
+}

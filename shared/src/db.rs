@@ -58,6 +58,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0013_elearning.sql",
         include_str!("../../migrations/0013_elearning.sql"),
     ),
+    (
+        "0014_lead_score_transitions.sql",
+        include_str!("../../migrations/0014_lead_score_transitions.sql"),
+    ),
 ];
 
 /// How long a pooled connection may idle before its next checkout checks it first.

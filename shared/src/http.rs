@@ -252,23 +252,40 @@ pub fn json_body<T: serde::de::DeserializeOwned>(
     let map = json_object(req, limit)?;
     serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
         let path = e.path().to_string();
-        let message = e.inner().to_string();
-        let backticked = || message.split('`').nth(1).map(str::to_string);
-        let field = if path == "." || path.is_empty() {
-            // Unknown and missing fields are reported at the object itself.
-            backticked().unwrap_or_else(|| "body".to_string())
-        } else {
-            path
-        };
-        let problem = if message.starts_with("unknown field") {
-            "unknown field".to_string()
-        } else if message.starts_with("missing field") {
-            "required".to_string()
-        } else {
-            message
-        };
+        let (field, problem) = field_problem(&path, &e.inner().to_string());
         ApiError::invalid_field(&field, &problem)
     })
+}
+
+/// serde's error at `path` as (the field it names, the problem). A missing field is reported at
+/// the object that should hold it, so its name is joined to that object's path:
+/// `specializations[2]` + missing `value` → `specializations[2].value`.
+fn field_problem(path: &str, message: &str) -> (String, String) {
+    let at_root = path == "." || path.is_empty();
+    let named = message.split('`').nth(1).filter(|n| !n.is_empty());
+    if message.starts_with("missing field") {
+        let field = match named {
+            None if at_root => "body".to_string(),
+            None => path.to_string(),
+            Some(name) if at_root => name.to_string(),
+            Some(name) => format!("{path}.{name}"),
+        };
+        return (field, "required".to_string());
+    }
+    // An unknown field's path already ends with its name.
+    let problem = if message.starts_with("unknown field") {
+        "unknown field"
+    } else {
+        message
+    };
+    let field = if at_root {
+        named
+            .filter(|_| problem == "unknown field")
+            .unwrap_or("body")
+    } else {
+        path
+    };
+    (field.to_string(), problem.to_string())
 }
 
 /// Collects per-field problems so a 400 names every bad field at once.
@@ -341,6 +358,91 @@ impl SingleParams {
                 errors.add(name, "must be given once");
                 None
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Entry {
+        value: String,
+        proficiency: i32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        entries: Vec<Entry>,
+        inner: Option<Entry>,
+    }
+
+    /// The field each bad body is refused for, through the same path as `json_body`.
+    fn named(body: Value) -> (String, String) {
+        match serde_path_to_error::deserialize::<_, Body>(body) {
+            Ok(b) => (format!("accepted {b:?}"), String::new()),
+            Err(e) => field_problem(&e.path().to_string(), &e.inner().to_string()),
+        }
+    }
+
+    #[test]
+    fn every_problem_names_the_field_inside_its_entry() {
+        let ok = json!({"value": "x", "proficiency": 5});
+        let cases = [
+            (json!({"entries": []}), "name", "required"),
+            (
+                json!({"name": "a", "entries": [], "extra": 1}),
+                "extra",
+                "unknown field",
+            ),
+            (json!({"name": 5, "entries": []}), "name", "invalid type"),
+            (
+                json!({"name": "a", "entries": [ok, ok, {"proficiency": 5}]}),
+                "entries[2].value",
+                "required",
+            ),
+            (
+                json!({"name": "a", "entries": [ok, {"value": "x", "proficiency": 5, "level": 2}]}),
+                "entries[1].level",
+                "unknown field",
+            ),
+            (
+                json!({"name": "a", "entries": [{"value": "x", "proficiency": "high"}]}),
+                "entries[0].proficiency",
+                "invalid type",
+            ),
+            (
+                json!({"name": "a", "entries": [{"value": "x", "proficiency": 1e12}]}),
+                "entries[0].proficiency",
+                "invalid type",
+            ),
+            (
+                json!({"name": "a", "entries": [{"value": "x", "proficiency": 99_999_999_999i64}]}),
+                "entries[0].proficiency",
+                "invalid value",
+            ),
+            (
+                json!({"name": "a", "entries": [], "inner": {"value": "x"}}),
+                "inner.proficiency",
+                "required",
+            ),
+            (
+                json!({"name": "a", "entries": {}}),
+                "entries",
+                "invalid type",
+            ),
+        ];
+        for (body, field, problem) in cases {
+            let (got_field, got_problem) = named(body.clone());
+            assert_eq!(got_field, field, "{body}");
+            assert!(got_problem.starts_with(problem), "{body}: {got_problem}");
         }
     }
 }

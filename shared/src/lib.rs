@@ -26,6 +26,7 @@ pub mod refunds;
 pub mod rupees;
 pub mod scheduling;
 pub mod schema;
+pub mod sheet_rows;
 pub mod telemetry;
 pub mod tls;
 pub mod webhooks;

@@ -394,3 +394,21 @@ impl TestApp {
         Ok(out)
     }
 }
+
+/// One sheet saved the ways people's tools save it: LF, CRLF (RFC 4180, Excel), Excel's
+/// "CSV UTF-8" (a byte order mark, CRLF) and a BOM with LF. `{break}` in a row is a line break
+/// inside a quoted cell, written with the file's own line end.
+pub fn sheet_variants(rows: &[&str]) -> Vec<(&'static str, String)> {
+    [
+        ("LF", "\n", ""),
+        ("CRLF", "\r\n", ""),
+        ("BOM + CRLF", "\r\n", "\u{feff}"),
+        ("BOM + LF", "\n", "\u{feff}"),
+    ]
+    .into_iter()
+    .map(|(name, ends, bom)| {
+        let text = format!("{bom}{}{ends}", rows.join(ends)).replace("{break}", ends);
+        (name, text)
+    })
+    .collect()
+}

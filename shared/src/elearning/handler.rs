@@ -7,6 +7,7 @@ use crate::context::AppContext;
 use crate::http::{
     body_bytes, header, json_response, respond, ApiError, FieldErrors, SingleParams,
 };
+use crate::sheet_rows::SheetRows;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -53,9 +54,12 @@ fn csv_rows(bytes: &[u8]) -> Result<Vec<(u64, RawModule)>, ApiError> {
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(bytes);
-    let headers: Vec<String> = reader
+    let mut sheet = SheetRows::new(bytes);
+    let header = reader
         .headers()
-        .map_err(|_| ApiError::invalid_field("body", "the first line must be the CSV header"))?
+        .map_err(|_| ApiError::invalid_field("body", "the first line must be the CSV header"))?;
+    sheet.row_at(header.position().map_or(0, |p| p.byte()));
+    let headers: Vec<String> = header
         .iter()
         .map(|h| {
             h.trim_start_matches('\u{feff}')
@@ -98,19 +102,19 @@ fn csv_rows(bytes: &[u8]) -> Result<Vec<(u64, RawModule)>, ApiError> {
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            let line = sheet.row_at(e.position().map_or(0, |p| p.byte()));
             ApiError::bad_request(
                 format!("row {line} is not CSV"),
                 json!({ "errors": [{ "row": line, "field": "body", "message": "not a CSV line" }] }),
             )
         })?;
+        let row = sheet.row_at(record.position().map_or(0, |p| p.byte()));
         if record.iter().all(str::is_empty) {
             continue;
         }
         if rows.len() == MAX_ROWS {
             return Err(too_many());
         }
-        let row = record.position().map(|p| p.line()).unwrap_or(0);
         let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).map(str::to_string);
         rows.push((
             row,

@@ -15,7 +15,7 @@ pub const STATUSES: [&str; 3] = ["draft", "published", "retired"];
 
 /// A module as the file gives it (JSON fields or CSV columns of the same names).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawModule {
     #[serde(default)]
     pub stage: Option<String>,

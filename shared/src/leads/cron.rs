@@ -4,7 +4,10 @@
 //! became hot in the outbox.
 //!
 //! "Now" is the run's start (or the `now` of a replay), so a run is reproducible: a second run
-//! with the same now rewrites no row and records no change.
+//! with the same now rewrites no row and records no change — unless the data changed in between
+//! (a replay after a fix), and then it records each transition it makes. Every tier transition
+//! is recorded once, by the statement that moves the tier; one run of a given now works at a time
+//! (`lead_scoring_runs`), so racing deliveries of one night send one digest.
 use super::lead_score::{changed, score};
 use super::store::{self, NewScore};
 use crate::context::AppContext;
@@ -21,6 +24,8 @@ pub const BATCH: i64 = 5_000;
 /// Leads named in the digest; the rest are counted.
 pub const NAMED_IN_DIGEST: i64 = 50;
 pub const DIGEST_TEMPLATE: &str = "leads_became_hot";
+/// A run's claim on its now, not refreshed for this long (a batch refreshes it), is taken over.
+pub const CLAIM_STALE_AFTER: Duration = Duration::from_secs(120);
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -94,6 +99,20 @@ pub async fn run_in_batches(
         complete: false,
         became_hot: 0,
     };
+    // One run of this now at a time: a second delivery of the same night, or a replay started
+    // beside it, leaves the work and the digest to the run that holds the claim.
+    let owner = Uuid::new_v4();
+    let claimed = {
+        let client = ctx.pool.get().await?;
+        store::claim_run(&**client, now, owner, CLAIM_STALE_AFTER.as_secs_f64()).await?
+    };
+    if !claimed {
+        tracing::warn!("another run of this now is in progress; this one does nothing");
+        let client = ctx.pool.get().await?;
+        (report.hot, report.warm, report.cold) = store::tier_counts(&**client).await?;
+        report.duration_ms = started.elapsed().as_millis() as u64;
+        return Ok(report);
+    }
     let mut after = Uuid::nil();
     let mut slowest = Duration::ZERO;
     loop {
@@ -108,6 +127,14 @@ pub async fn run_in_batches(
         let mut client = ctx.pool.get().await?;
         let tx = (**client).transaction().await?;
         store::lock_scoring(&tx).await?;
+        if !store::hold_run(&tx, now, owner).await? {
+            tracing::warn!(
+                processed = report.processed,
+                "another run took this now over; this one stops"
+            );
+            tx.commit().await?;
+            break;
+        }
         let leads = store::lead_facts(&tx, after, batch, now).await?;
         let Some(last) = leads.last() else {
             tx.commit().await?;
@@ -142,6 +169,7 @@ pub async fn run_in_batches(
     }
     report.became_hot = send_digest(ctx, now).await?;
     let client = ctx.pool.get().await?;
+    store::finish_run(&**client, now, owner).await?;
     (report.hot, report.warm, report.cold) = store::tier_counts(&**client).await?;
     report.duration_ms = started.elapsed().as_millis() as u64;
     tracing::info!(

@@ -19,6 +19,54 @@ pub async fn lock_scoring(db: &impl GenericClient) -> R<()> {
     Ok(())
 }
 
+/// Claims the run of `run_at` for `owner`: answers true when no run of that now holds a fresh
+/// claim (none yet, finished, or not refreshed for `stale_after_secs`).
+pub async fn claim_run(
+    db: &impl GenericClient,
+    run_at: DateTime<Utc>,
+    owner: Uuid,
+    stale_after_secs: f64,
+) -> R<bool> {
+    let rows = db
+        .query_typed(
+            "INSERT INTO lead_scoring_runs AS r (run_at, owner, heartbeat_at) VALUES ($1, $2, NOW())
+             ON CONFLICT (run_at) DO UPDATE
+               SET owner = EXCLUDED.owner, heartbeat_at = NOW(), finished_at = NULL
+               WHERE r.finished_at IS NOT NULL
+                  OR r.heartbeat_at < NOW() - make_interval(secs => $3)
+             RETURNING r.owner",
+            &[
+                (&run_at, Type::TIMESTAMPTZ),
+                (&owner, Type::UUID),
+                (&stale_after_secs, Type::FLOAT8),
+            ],
+        )
+        .await?;
+    Ok(!rows.is_empty())
+}
+
+/// Refreshes `owner`'s claim on the run of `run_at`; false when the claim was taken over.
+pub async fn hold_run(db: &impl GenericClient, run_at: DateTime<Utc>, owner: Uuid) -> R<bool> {
+    let n = db
+        .execute_typed(
+            "UPDATE lead_scoring_runs SET heartbeat_at = NOW()
+             WHERE run_at = $1 AND owner = $2 AND finished_at IS NULL",
+            &[(&run_at, Type::TIMESTAMPTZ), (&owner, Type::UUID)],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Marks `owner`'s run of `run_at` finished (a later run of that now may start at once).
+pub async fn finish_run(db: &impl GenericClient, run_at: DateTime<Utc>, owner: Uuid) -> R<()> {
+    db.execute_typed(
+        "UPDATE lead_scoring_runs SET finished_at = NOW() WHERE run_at = $1 AND owner = $2",
+        &[(&run_at, Type::TIMESTAMPTZ), (&owner, Type::UUID)],
+    )
+    .await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone)]
 pub struct Lead {
     pub id: Uuid,
@@ -178,7 +226,6 @@ pub async fn write_scores(
                SELECT old.id, old.lead_score, n.score, old.lead_status, n.status, $5
                FROM n JOIN old ON old.id = n.id
                WHERE old.lead_status IS DISTINCT FROM n.status
-               ON CONFLICT (child_id, run_at) DO NOTHING
                RETURNING child_id
              )
              SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM ins)",

@@ -6,6 +6,7 @@
 //! date within 5 days after the period's end → `exact`; one of the two → `likely`; neither → no
 //! proposal. No payout is proposed twice: the best pairs are taken first (both kinds of
 //! evidence, then the name, then the closest date).
+use crate::sheet_rows::SheetRows;
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use uuid::Uuid;
@@ -117,12 +118,15 @@ pub fn parse(csv_text: &[u8]) -> Result<Parsed, String> {
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(csv_text);
+    let mut sheet = SheetRows::new(csv_text);
     let mut records = reader.records();
     let headers: Vec<String> = match records.next() {
-        Some(Ok(h)) => h
-            .iter()
-            .map(|s| s.trim_start_matches('\u{feff}').to_string())
-            .collect(),
+        Some(Ok(h)) => {
+            sheet.row_at(h.position().map_or(0, |p| p.byte()));
+            h.iter()
+                .map(|s| s.trim_start_matches('\u{feff}').to_string())
+                .collect()
+        }
         Some(Err(e)) => return Err(format!("the header line is not CSV: {e}")),
         None => return Err("the file is empty".into()),
     };
@@ -140,7 +144,7 @@ pub fn parse(csv_text: &[u8]) -> Result<Parsed, String> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = sheet.row_at(e.position().map_or(0, |p| p.byte()));
                 out.errors.push(LineError {
                     line,
                     message: "not a CSV line".into(),
@@ -148,8 +152,22 @@ pub fn parse(csv_text: &[u8]) -> Result<Parsed, String> {
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = sheet.row_at(record.position().map_or(0, |p| p.byte()));
         if record.iter().all(str::is_empty) {
+            continue;
+        }
+        // A line cut short (or with cells beyond the header's that hold something) cannot be
+        // read by column: it is an error of its own, never a skipped credit.
+        let extra = record.iter().skip(headers.len()).any(|c| !c.is_empty());
+        if record.len() < headers.len() || extra {
+            out.errors.push(LineError {
+                line,
+                message: format!(
+                    "the line has {} cells where the header has {}",
+                    record.len(),
+                    headers.len()
+                ),
+            });
             continue;
         }
         let cell = |i: usize| record.get(i).unwrap_or("").to_string();
@@ -326,6 +344,52 @@ mod tests {
         let bad: Vec<u64> = p.errors.iter().map(|e| e.line).collect();
         assert_eq!(bad, vec![4, 5]);
         assert!(parse(b"Date,Amount\n2026-11-05,100\n").is_err());
+    }
+
+    /// The same export saved four ways (LF, CRLF as Excel writes, with Excel's UTF-8 BOM), with a
+    /// narration holding a line break: the same lines, numbered as the spreadsheet shows them.
+    #[test]
+    fn line_numbers_are_the_sheets_whatever_the_line_ends() {
+        let rows = [
+            "Date,Narration,Ref,Debit,Credit",
+            "2026-11-05,\"NEFT ASHA RAO{break}OCT PAYOUT\",UTR1,\"12,000\",",
+            "2026-11-06,Salary,,,50000",
+            "",
+            "2025-05-21,BROKEN EXPORT ROW",
+            "2026-11-07,NEFT BELA,UTR2,500,",
+            "2026-11-08,Too many,UTR3,600,,oops",
+        ];
+        for (name, ends, bom) in [
+            ("LF", "\n", ""),
+            ("CRLF", "\r\n", ""),
+            ("BOM + CRLF", "\r\n", "\u{feff}"),
+            ("BOM + LF", "\n", "\u{feff}"),
+        ] {
+            let text = format!("{bom}{}{ends}", rows.join(ends)).replace("{break}", ends);
+            let Ok(p) = parse(text.as_bytes()) else {
+                panic!("{name}: refused")
+            };
+            let lines: Vec<(u64, i64)> = p.lines.iter().map(|l| (l.line, l.amount)).collect();
+            assert_eq!(lines, vec![(2, 1_200_000), (6, 50_000)], "{name}");
+            assert_eq!(
+                p.lines[0].narration,
+                format!("NEFT ASHA RAO{ends}OCT PAYOUT")
+            );
+            assert_eq!(p.skipped, 1, "{name}: the credit line, nothing else");
+            let errors: Vec<(u64, &str)> = p
+                .errors
+                .iter()
+                .map(|e| (e.line, e.message.as_str()))
+                .collect();
+            assert_eq!(
+                errors,
+                vec![
+                    (5, "the line has 2 cells where the header has 5"),
+                    (7, "the line has 6 cells where the header has 5"),
+                ],
+                "{name}"
+            );
+        }
     }
 
     #[test]
