@@ -23,6 +23,8 @@ fi
 deb_missing=()
 command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || deb_missing+=(pgbouncer)
 command -v strace >/dev/null 2>&1 || deb_missing+=(strace)
+# The README walkthrough runs its curl lines as written.
+command -v curl >/dev/null 2>&1 || deb_missing+=(curl)
 if [ ${#deb_missing[@]} -gt 0 ]; then
   log "installing from Debian's packages: ${deb_missing[*]}"
   apt_install "${deb_missing[@]}"

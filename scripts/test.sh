@@ -94,6 +94,9 @@ pooled_rc=${PIPESTATUS[0]}
 log "local-api invoke: every sample event against a fresh database"
 bash scripts/smoke-events.sh 2>&1 | tee "$WORK/smoke.log"
 smoke_rc=${PIPESTATUS[0]}
+log "README walkthrough: every local-api example of README.md, in the order written, against a fresh local-api"
+"$PY" scripts/readme-walkthrough.py 2>&1 | tee "$WORK/readme.log"
+readme_rc=${PIPESTATUS[0]}
 log "Schemathesis: generated requests to every route of openapi.yaml, against local-api"
 bash scripts/schemathesis.sh 2>&1 | tee "$WORK/schemathesis.log"
 st_rc=${PIPESTATUS[0]}
@@ -104,8 +107,8 @@ log "sam build --beta-features: every function for arm64, each artifact checked"
 bash scripts/check-deploy.sh 2>&1 | tee "$WORK/deploy.log"
 deploy_rc=${PIPESTATUS[0]}
 set -e
-logs=("$WORK/cargo-test.log" "$WORK/cargo-test-pooled.log" "$WORK/smoke.log" "$WORK/lambda.log" "$WORK/deploy.log")
-passed=$(grep -hoE '(test result: .*\. |smoke: |deploy: )[0-9]+ passed' "${logs[@]}" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+logs=("$WORK/cargo-test.log" "$WORK/cargo-test-pooled.log" "$WORK/smoke.log" "$WORK/readme.log" "$WORK/lambda.log" "$WORK/deploy.log")
+passed=$(grep -hoE '(test result: .*\. |smoke: |readme: |deploy: )[0-9]+ passed' "${logs[@]}" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -hoE '[0-9]+ failed' "${logs[@]}" | awk '{s+=$1} END {print s+0}')
 # Schemathesis counts generated requests, not tests: its own line.
 grep -h '^schemathesis:' "$WORK/schemathesis.log" || echo "schemathesis: did not run to the end"
@@ -113,4 +116,4 @@ st_failed=$(sed -n 's/^schemathesis: .* \([0-9]*\) failed$/\1/p' "$WORK/schemath
 failed=$((failed + ${st_failed:-1}))
 echo
 echo "tests: $passed passed, $failed failed"
-if [ "$test_rc" != 0 ] || [ "$pooled_rc" != 0 ] || [ "$smoke_rc" != 0 ] || [ "$st_rc" != 0 ] || [ "$lambda_rc" != 0 ] || [ "$deploy_rc" != 0 ]; then exit 1; fi
+if [ "$test_rc" != 0 ] || [ "$pooled_rc" != 0 ] || [ "$smoke_rc" != 0 ] || [ "$readme_rc" != 0 ] || [ "$st_rc" != 0 ] || [ "$lambda_rc" != 0 ] || [ "$deploy_rc" != 0 ]; then exit 1; fi

@@ -25,11 +25,18 @@ pub const ENROLLMENT_REFUND_FAILED: &str = "00000000-0000-4000-8000-0000000000e3
 /// The failed termination of `ENROLLMENT_REFUND_FAILED` (`POST /admin/refunds/{id}/retry`).
 pub const TERMINATION_FAILED: &str = "00000000-0000-4000-8000-0000000000a3";
 
+/// Vihaan's enrollment with coach Anita: the README's rescheduling example moves its session
+/// (its own enrollment, so the refund examples above it in the README leave it alone).
+pub const ENROLLMENT_RESCHEDULE: &str = "00000000-0000-4000-8000-0000000000e4";
+/// Vihaan, Priya's third child.
+pub const RESCHEDULE_CHILD: &str = "00000000-0000-4000-8000-0000000000d5";
+
 /// (razorpay payment id, amount in paise) of every captured demo payment.
 pub const PAYMENTS: &[(&str, i64)] = &[
     ("pay_DemoProrated01", 24000),
     ("pay_DemoFullRfnd02", 36000),
     ("pay_DemoRfndFail03", 24000),
+    ("pay_DemoResched004", 24000),
 ];
 
 fn id(s: &str) -> anyhow::Result<Uuid> {
@@ -156,7 +163,7 @@ pub async fn seed(conn: &mut tokio_postgres::Client) -> anyhow::Result<()> {
         .execute("SELECT yt_link_unlinked_discovery_calls()", &[])
         .await?;
     seed_matching_and_leads(&client, parent, coach).await?;
-    seed_scheduling(&client, coach, child1, e1).await?;
+    seed_scheduling(&client, parent, coach).await?;
     seed_payouts(&client, coach).await?;
     seed_elearning(&client).await?;
     client.commit().await?;
@@ -266,17 +273,20 @@ pub fn dev_google_key_json(token_uri: &str) -> String {
     .to_string()
 }
 
-/// Aarav's session the README moves: 10 days from today at 17:00 IST, coach Anita.
+/// Vihaan's session the README's "Try it" moves: 10 days from today at 17:00 IST, coach Anita.
 pub const RESCHEDULABLE_SESSION: &str = "00000000-0000-4000-8000-0000000005e1";
+/// Vihaan's next session (11 days out, 17:00 IST), moved by the README's rescheduling section.
+pub const RESCHEDULABLE_SESSION_2: &str = "00000000-0000-4000-8000-0000000005e2";
 
 /// Anita's weekly hours (Monday to Saturday, 16:00–19:00 in her zone, Asia/Kolkata), a day off
-/// two weeks out, and a session of Aarav's far enough ahead to move.
+/// two weeks out, and Vihaan's paid enrollment with a session far enough ahead to move.
 async fn seed_scheduling(
     client: &impl tokio_postgres::GenericClient,
+    parent: Uuid,
     coach: Uuid,
-    child: Uuid,
-    enrollment: Uuid,
 ) -> anyhow::Result<()> {
+    let child = id(RESCHEDULE_CHILD)?;
+    let enrollment = id(ENROLLMENT_RESCHEDULE)?;
     let exists = client
         .query_opt(
             "SELECT 1 FROM coach_availability WHERE coach_id = $1 LIMIT 1",
@@ -287,6 +297,28 @@ async fn seed_scheduling(
     if exists {
         return Ok(());
     }
+    client
+        .execute(
+            "INSERT INTO children (id, parent_id, name, age, parent_email, status, assessment_completed)
+             VALUES ($1, $2, 'Vihaan', 7, 'priya@example.com', 'enrolled', TRUE) ON CONFLICT (id) DO NOTHING",
+            &[&child, &parent],
+        )
+        .await?;
+    client
+        .execute(
+            "INSERT INTO enrollments (id, child_id, parent_id, coach_id, status, sessions_total, parent_email, child_name)
+             VALUES ($1, $2, $3, $4, 'active', 8, 'priya@example.com', 'Vihaan') ON CONFLICT (id) DO NOTHING",
+            &[&enrollment, &child, &parent, &coach],
+        )
+        .await?;
+    let (payment_id, amount) = PAYMENTS[3];
+    client
+        .execute(
+            "INSERT INTO payments (enrollment_id, parent_id, razorpay_order_id, razorpay_payment_id, amount, status, captured_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, 'captured', NOW() - INTERVAL '3 days', NOW() - INTERVAL '3 days')",
+            &[&enrollment, &parent, &format!("order_{}", &payment_id[4..]), &payment_id, &amount],
+        )
+        .await?;
     for weekday in 1i16..=6 {
         client
             .execute(
@@ -304,16 +336,18 @@ async fn seed_scheduling(
             &[&coach],
         )
         .await?;
-    client
-        .execute(
-            "INSERT INTO scheduled_sessions (id, enrollment_id, child_id, coach_id, session_type, scheduled_time, status)
-             VALUES ($1, $2, $3, $4, 'coaching',
-                     (date_trunc('day', NOW() AT TIME ZONE 'Asia/Kolkata') + INTERVAL '10 days 17 hours') AT TIME ZONE 'Asia/Kolkata',
-                     'scheduled')
-             ON CONFLICT (id) DO NOTHING",
-            &[&id(RESCHEDULABLE_SESSION)?, &enrollment, &child, &coach],
-        )
-        .await?;
+    for (session, days) in [(RESCHEDULABLE_SESSION, 10), (RESCHEDULABLE_SESSION_2, 11)] {
+        client
+            .execute(
+                "INSERT INTO scheduled_sessions (id, enrollment_id, child_id, coach_id, session_type, scheduled_time, status)
+                 VALUES ($1, $2, $3, $4, 'coaching',
+                         (date_trunc('day', NOW() AT TIME ZONE 'Asia/Kolkata') + make_interval(days => $5, hours => 17)) AT TIME ZONE 'Asia/Kolkata',
+                         'scheduled')
+                 ON CONFLICT (id) DO NOTHING",
+                &[&id(session)?, &enrollment, &child, &coach, &days],
+            )
+            .await?;
+    }
     Ok(())
 }
 
