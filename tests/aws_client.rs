@@ -156,3 +156,102 @@ async fn an_email_goes_to_ses_v2_as_a_simple_message_with_both_parts() -> TestRe
     assert_eq!(simple["Body"]["Html"]["Data"], "<p>html</p>");
     Ok(())
 }
+
+/// Everything logged while a message is throttled, retried and refused, with logging set to
+/// TRACE through the functions' own filter: not the secret key, not the session token, not the
+/// access key id (the SDK writes the key id at DEBUG and the token at TRACE; the filter keeps
+/// the SDK at INFO).
+#[tokio::test(flavor = "current_thread")]
+async fn no_credential_reaches_a_log_line_or_an_error() -> TestResult {
+    use std::io::Write;
+    use std::sync::Mutex;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut b) = self.0.lock() {
+                b.extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    // Credentials no other text could hold (the other tests here do not check signatures).
+    let (id, secret, token) = (
+        "AKIDYTLOGCHECK000001",
+        "yt-log-check-secret-5f0c2e9a",
+        "yt-log-check-session-token-77d1",
+    );
+    std::env::set_var("AWS_ACCESS_KEY_ID", id);
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", secret);
+    std::env::set_var("AWS_SESSION_TOKEN", token);
+    let captured = Captured::default();
+    let sink = captured.clone();
+    // The Lambda binaries' filter, with the most a function's settings can ask for.
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(shared::telemetry::filter("trace"))
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (server, seen) = sqs_double(vec![
+        (
+            400,
+            json!({"__type": "com.amazonaws.sqs#ThrottlingException", "message": "Rate exceeded"}),
+        ),
+        (
+            403,
+            json!({"__type": "com.amazonaws.sqs#AccessDenied", "message": "Access to the resource is denied."}),
+        ),
+    ])
+    .await;
+    let err = sqs::Sqs::new(client(&server)?)
+        .send_message("https://sqs.ap-south-1.amazonaws.com/1/q", "{}")
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        2,
+        "the throttle retried, the refusal not"
+    );
+    assert!(
+        err.contains("AccessDenied") && err.contains("HTTP 403"),
+        "{err}"
+    );
+    let logs = String::from_utf8(captured.0.lock().map(|b| b.clone()).unwrap_or_default())?;
+    assert!(
+        logs.contains("TRACE"),
+        "the filter let no TRACE line through: {logs}"
+    );
+    for credential in [id, secret, token] {
+        if let Some(at) = logs.find(credential) {
+            let from = logs[..at].rfind('\n').map_or(0, |n| n + 1);
+            panic!(
+                "a credential in the logs: {}",
+                &logs[from..(at + 80).min(logs.len())]
+            );
+        }
+        assert!(
+            !err.contains(credential),
+            "a credential in the error: {err}"
+        );
+    }
+    // The attempts were signed with them (the double saw the key id and the token).
+    let requests = server.received_requests().await.unwrap_or_default();
+    let first = requests.first().ok_or("no request")?;
+    assert!(authorization(first).contains(id));
+    assert_eq!(
+        first
+            .headers
+            .get("x-amz-security-token")
+            .and_then(|v| v.to_str().ok()),
+        Some(token)
+    );
+    Ok(())
+}

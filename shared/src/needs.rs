@@ -2,9 +2,9 @@
 //! reads and which client it builds at cold start. A function lists its needs; its required
 //! variables, the template check and the clients built for it all follow from that list.
 //!
-//! Each need's builder is a function pointer: a binary links the builders (and so the SDK
-//! code) of the needs its own definition names, and no others: a function without an AWS need
-//! links no AWS signing code.
+//! Each need's builder is a function pointer: a binary links the builders (and so the AWS SDK
+//! crates) of the needs its own definition names, and no others: a function without an AWS need
+//! links no AWS SDK crate.
 use crate::context::ContextBuilder;
 
 pub struct Need {
@@ -17,6 +17,23 @@ pub struct Need {
     pub build: Option<fn(&mut ContextBuilder) -> anyhow::Result<()>>,
 }
 
+impl Need {
+    /// The AWS SDK crate this need's client links, when it calls AWS (the deploy check and the
+    /// cold-start benchmark hold each function to it).
+    pub fn aws_sdk(&'static self) -> Option<&'static str> {
+        let is = |other: &'static Need| std::ptr::eq(self, other);
+        if is(&NOTIFICATIONS_QUEUE) || is(&CALENDAR_QUEUE) {
+            Some("aws-sdk-sqs")
+        } else if is(&EMAIL) {
+            Some("aws-sdk-sesv2")
+        } else if is(&EXPORTS) {
+            Some("aws-sdk-s3")
+        } else {
+            None
+        }
+    }
+}
+
 /// PostgreSQL through `DATABASE_URL` (a transaction-mode pooler in production).
 pub static DATABASE: Need = Need {
     name: "database",
@@ -25,11 +42,17 @@ pub static DATABASE: Need = Need {
     build: None,
 };
 
-/// Supabase JWTs on the request.
+/// Supabase JWTs on the request: the project's signing keys (`SUPABASE_URL`) and/or the legacy
+/// HS256 secret; the builder stops the start when neither is set.
 pub static JWT: Need = Need {
     name: "jwt",
-    env: &["SUPABASE_JWT_SECRET"],
-    optional: &["SUPABASE_JWT_ISSUER"],
+    env: &[],
+    optional: &[
+        "SUPABASE_URL",
+        "SUPABASE_JWT_SECRET",
+        "SUPABASE_JWT_ISSUER",
+        "SUPABASE_JWKS_TTL_SECONDS",
+    ],
     build: Some(ContextBuilder::jwt),
 };
 

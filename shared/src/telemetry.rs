@@ -12,16 +12,42 @@ pub fn init_stderr() {
     init_to(std::io::stderr);
 }
 
+/// The AWS SDK's runtime writes the resolved identity (the access key id) at DEBUG and each
+/// signed request (its `Authorization` and `x-amz-security-token` headers) at TRACE: whatever
+/// level is asked for, the SDK's crates log at INFO at most (their warnings and errors stay).
+const AWS_SDK_AT_MOST_INFO: [&str; 9] = [
+    "aws_smithy_runtime=info",
+    "aws_smithy_runtime_api=info",
+    "aws_smithy_http_client=info",
+    "aws_runtime=info",
+    "aws_sigv4=info",
+    "aws_config=info",
+    "aws_sdk_sqs=info",
+    "aws_sdk_sesv2=info",
+    "aws_sdk_s3=info",
+];
+
+/// The filter for the levels asked for (`RUST_LOG` syntax), with the AWS SDK capped at INFO.
+/// An unreadable value falls back to INFO rather than to no logs.
+pub fn filter(wanted: &str) -> EnvFilter {
+    let base = EnvFilter::try_new(wanted).unwrap_or_else(|_| EnvFilter::new("info"));
+    AWS_SDK_AT_MOST_INFO
+        .iter()
+        .filter_map(|d| d.parse().ok())
+        .fold(base, |f, d| f.add_directive(d))
+}
+
 fn init_to<W>(writer: W)
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
-    let filter = EnvFilter::try_from_env("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn"));
+    let wanted = ["AWS_LAMBDA_LOG_LEVEL", "RUST_LOG"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| "info,tokio_postgres=warn".to_string());
     let _ = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(filter)
+        .with_env_filter(filter(&wanted))
         .with_current_span(true)
         .with_span_list(false)
         .with_target(false)

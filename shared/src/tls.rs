@@ -20,21 +20,28 @@ const AMAZON_ROOT_SUBJECTS: [&[u8]; 2] = [
     b"Starfield Services Root Certificate Authority - G2",
 ];
 
-/// A reqwest client builder for AWS endpoints: only the roots they chain to.
-pub fn aws_http_client_builder() -> reqwest::ClientBuilder {
-    builder_trusting(aws_roots())
-}
-
-fn aws_roots() -> impl Iterator<Item = &'static TrustAnchor<'static>> {
-    webpki_roots::TLS_SERVER_ROOTS
+/// Only the roots AWS endpoints chain to, as PEM (what the AWS SDK's trust store takes): five
+/// certificates, so building an AWS client parses five, not Mozilla's ~150.
+pub fn aws_roots_pem() -> Vec<u8> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut out = Vec::with_capacity(5 * 2048);
+    for cert in webpki_root_certs::TLS_SERVER_ROOT_CERTS
         .iter()
-        .filter(|a| is_amazon_root(a))
+        .filter(|c| is_amazon_root(c.as_ref()))
+    {
+        out.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
+        out.extend_from_slice(b64.encode(cert.as_ref()).as_bytes());
+        out.extend_from_slice(b"\n-----END CERTIFICATE-----\n");
+    }
+    out
 }
 
-fn is_amazon_root(anchor: &TrustAnchor<'_>) -> bool {
+/// Whether a root certificate (DER) is one of Amazon's: its subject names one of them.
+fn is_amazon_root(der: &[u8]) -> bool {
     AMAZON_ROOT_SUBJECTS
         .iter()
-        .any(|s| memchr::memmem::find(anchor.subject.as_ref(), s).is_some())
+        .any(|s| memchr::memmem::find(der, s).is_some())
 }
 
 /// rustls configured as reqwest would configure it with `tls_certs_only` (aws-lc-rs, TLS 1.2
@@ -64,9 +71,13 @@ fn builder_trusting(
 mod tests {
     #[test]
     fn the_aws_bundle_holds_exactly_amazons_five_roots() {
-        let subjects: Vec<&[u8]> = super::aws_roots().map(|a| a.subject.as_ref()).collect();
+        use rustls::pki_types::{pem::PemObject, CertificateDer};
+        let pem = super::aws_roots_pem();
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem)
+            .filter_map(Result::ok)
+            .collect();
         assert_eq!(
-            subjects.len(),
+            certs.len(),
             5,
             "Amazon Root CA 1-4 and Starfield Services G2"
         );
@@ -76,9 +87,9 @@ mod tests {
             "Starfield Services Root",
         ] {
             assert!(
-                subjects
+                certs
                     .iter()
-                    .any(|s| s.windows(n.len()).any(|w| w == n.as_bytes())),
+                    .any(|c| memchr::memmem::find(c.as_ref(), n.as_bytes()).is_some()),
                 "{n} missing"
             );
         }
@@ -87,7 +98,6 @@ mod tests {
     #[test]
     fn the_http_clients_build_with_the_compiled_in_roots() {
         assert!(super::http_client_builder().build().is_ok());
-        assert!(super::aws_http_client_builder().build().is_ok());
         assert!(webpki_roots::TLS_SERVER_ROOTS.len() > 100);
     }
 }

@@ -1,12 +1,15 @@
-//! Cold start and size of every Lambda binary against an empty `lambda_runtime` binary built
-//! with the same profile, in one run. Cold start = process spawn → its first poll of the Lambda
+//! Cold start and size of every Lambda binary against two baselines built with the same profile,
+//! in one run: an empty `lambda_runtime` binary, and the SDK floor (`sdk-floor`: the same, plus
+//! one SQS client built as the functions build theirs). A function with an AWS need is held to
+//! the floor, any other to the empty binary. Cold start = process spawn → its first poll of the Lambda
 //! Runtime API (`GET /2018-06-01/runtime/invocation/next`), served here on a local port as the
 //! Lambda service does. With `--strace`, each binary also runs once under strace and the table
 //! says how many certificate-store files it opened and what else it connected to before that
 //! poll (database, AWS credential endpoints) — there should be none.
 //!
-//! cargo build --release -p functions -p devtools --bin empty-lambda
+//! cargo build --release -p functions && cargo build --release -p devtools --bin empty-lambda --bin sdk-floor
 //! cargo run --release -p devtools --bin bench-coldstart -- [--dir target/release] [--runs 30] [--strace]
+//! (two builds: built together, devtools' features would be unified into the functions' crates)
 use anyhow::Context;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -15,6 +18,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BASELINE: &str = "empty-lambda";
+const FLOOR: &str = "sdk-floor";
+/// The targets: init ≤ 1.15× the floor (AWS needs) or the empty binary (the rest).
+const TARGET: f64 = 1.15;
+const SDK_CRATES: [&str; 3] = ["aws-sdk-sqs", "aws-sdk-sesv2", "aws-sdk-s3"];
 
 fn env_for(cmd: &mut Command, runtime: &str, home: &Path) {
     cmd.env_clear()
@@ -164,17 +171,36 @@ fn main() -> anyhow::Result<()> {
     let runs: usize = arg("--runs").and_then(|r| r.parse().ok()).unwrap_or(30);
     let with_strace = args.iter().any(|a| a == "--strace");
     let home = std::env::temp_dir().join("coldstart-home");
-    std::fs::create_dir_all(&home)?;
+    std::fs::create_dir_all(home.join(".aws"))?;
+    // A profile that exists, so a binary that read one would show it in the trace.
+    std::fs::write(
+        home.join(".aws").join("config"),
+        "[default]\nregion = eu-west-1\n",
+    )?;
+    std::fs::write(
+        home.join(".aws").join("credentials"),
+        "[default]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile\n",
+    )?;
 
-    let mut names: Vec<&str> = vec![BASELINE];
+    let mut names: Vec<&str> = vec![BASELINE, FLOOR];
     names.extend(shared::functions::ALL.iter().map(|f| f.name));
     for n in &names {
         anyhow::ensure!(
             dir.join(n).exists(),
-            "{} is missing: cargo build --release -p functions -p devtools --bin empty-lambda",
+            "{} is missing: cargo build --release -p functions && cargo build --release -p devtools --bin empty-lambda --bin sdk-floor",
             dir.join(n).display()
         );
     }
+    let aws_needs = |name: &str| -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = shared::functions::ALL
+            .iter()
+            .filter(|f| f.name == name)
+            .flat_map(|f| f.needs.iter().filter_map(|n| n.aws_sdk()))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    };
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let runtime = listener.local_addr()?.to_string();
 
@@ -192,12 +218,13 @@ fn main() -> anyhow::Result<()> {
         s.sort_by(|a, b| a.total_cmp(b));
     }
     let base = percentile(&samples[0], 0.5);
+    let floor = percentile(&samples[1], 0.5);
     println!(
         "cold start = spawn → first poll of the Runtime API; {runs} runs each, interleaved; dir {}",
         dir.display()
     );
     println!(
-        "| binary | size MB | cold p50 ms | p90 ms | p50 vs empty | AWS SDK | aws-sigv4 | chrono-tz |{}",
+        "| binary | size MB | cold p50 ms | p90 ms | vs empty | vs SDK floor | held to | SDK crates linked | chrono-tz |{}",
         if with_strace {
             " cert files | other I/O before poll |"
         } else {
@@ -205,29 +232,60 @@ fn main() -> anyhow::Result<()> {
         }
     );
     println!(
-        "|---|---:|---:|---:|---:|---|---|---|{}",
+        "|---|---:|---:|---:|---:|---:|---|---|---|{}",
         if with_strace { "---:|---|" } else { "" }
     );
-    let mut worst: f64 = 0.0;
+    let (mut worst_aws, mut worst_other): (f64, f64) = (0.0, 0.0);
+    let mut misses: Vec<String> = Vec::new();
     for (i, n) in names.iter().enumerate() {
         let path = dir.join(n);
         let bytes = std::fs::read(&path)?;
         let p50 = percentile(&samples[i], 0.5);
-        if i > 0 {
-            worst = worst.max(p50 / base);
+        let needs = aws_needs(n);
+        let linked: Vec<&str> = SDK_CRATES
+            .iter()
+            .copied()
+            .filter(|k| links(&bytes, k))
+            .collect();
+        let held = if i < 2 {
+            "—"
+        } else if needs.is_empty() {
+            worst_other = worst_other.max(p50 / base);
+            "empty ≤ 1.15×"
+        } else {
+            worst_aws = worst_aws.max(p50 / floor);
+            "floor ≤ 1.15×"
+        };
+        if i >= 2 {
+            let ratio = if needs.is_empty() {
+                p50 / base
+            } else {
+                p50 / floor
+            };
+            if ratio > TARGET {
+                misses.push(format!("{n} {ratio:.2}×"));
+            }
+            if needs != linked {
+                misses.push(format!("{n} links {linked:?}, needs {needs:?}"));
+            }
         }
-        let yes = |b: bool| if b { "linked" } else { "—" };
         let mut row = format!(
-            "| {n} | {:.2} | {:.2} | {:.2} | {:.2}× | {} | {} | {} |",
+            "| {n} | {:.2} | {:.2} | {:.2} | {:.2}× | {:.2}× | {held} | {} | {} |",
             bytes.len() as f64 / 1_048_576.0,
             p50,
             percentile(&samples[i], 0.9),
             p50 / base,
-            yes(["aws-sdk-s3", "aws-sdk-sesv2", "aws-sdk-sqs", "aws-config"]
-                .iter()
-                .any(|k| links(&bytes, k))),
-            yes(links(&bytes, "aws-sigv4")),
-            yes(links(&bytes, "chrono-tz")),
+            p50 / floor,
+            if linked.is_empty() {
+                "—".to_string()
+            } else {
+                linked.join(", ")
+            },
+            if links(&bytes, "chrono-tz") {
+                "linked"
+            } else {
+                "—"
+            },
         );
         if with_strace {
             let t = trace(&path, &listener, &runtime, &home)?;
@@ -243,6 +301,16 @@ fn main() -> anyhow::Result<()> {
         }
         println!("{row}");
     }
-    println!("worst function p50 / empty p50: {worst:.2}×");
+    println!(
+        "SDK floor / empty: {:.2}×; worst AWS function / floor: {worst_aws:.2}×; worst other / empty: {worst_other:.2}×",
+        floor / base
+    );
+    if misses.is_empty() {
+        println!(
+            "every function within its target ({TARGET}×) and linking the SDK crates of its needs"
+        );
+    } else {
+        println!("off target: {}", misses.join("; "));
+    }
     Ok(())
 }

@@ -1,34 +1,32 @@
-//! SQS SendMessage over the AWS JSON 1.0 protocol (what the SDK speaks to SQS since 2023).
-use super::{Aws, AwsError, Request, SQS};
+//! SQS SendMessage through `aws-sdk-sqs`.
+use super::{Aws, AwsError, Service};
 
 #[derive(Clone)]
 pub struct Sqs {
-    aws: Aws,
+    client: aws_sdk_sqs::Client,
 }
 
 impl Sqs {
     pub fn new(aws: Aws) -> Self {
-        Sqs { aws }
+        let mut conf = aws_sdk_sqs::config::Builder::from(&aws.config);
+        if let Some(e) = aws.endpoint(Service::Sqs) {
+            conf = conf.endpoint_url(e);
+        }
+        Sqs {
+            client: aws_sdk_sqs::Client::from_conf(conf.build()),
+        }
     }
 
     /// Puts `body` on the queue; returns SQS's message id.
     pub async fn send_message(&self, queue_url: &str, body: &str) -> Result<String, AwsError> {
-        let payload = serde_json::json!({ "QueueUrl": queue_url, "MessageBody": body });
-        let answer = self
-            .aws
-            .send(
-                &SQS,
-                Request {
-                    method: http::Method::POST,
-                    url: format!("{}/", self.aws.base_url(&SQS)?),
-                    headers: vec![
-                        ("content-type", "application/x-amz-json-1.0".into()),
-                        ("x-amz-target", "AmazonSQS.SendMessage".into()),
-                    ],
-                    body: payload.to_string().into(),
-                },
-            )
-            .await?;
-        answer.json_str(&SQS, "MessageId")
+        let out = self
+            .client
+            .send_message()
+            .queue_url(queue_url)
+            .message_body(body)
+            .send()
+            .await
+            .map_err(|e| AwsError::of(Service::Sqs, e))?;
+        Ok(out.message_id().unwrap_or_default().to_string())
     }
 }

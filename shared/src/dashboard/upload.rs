@@ -81,5 +81,6 @@ pub async fn presign_get(
     expires: std::time::Duration,
 ) -> anyhow::Result<String> {
     s3.presign_get(bucket, key, expires)
+        .await
         .map_err(|e| err("presign", e))
 }
