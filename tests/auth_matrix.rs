@@ -1,6 +1,7 @@
 //! Every route × every kind of caller, generated from the function list (a new route is covered
 //! the day it is added): no token, garbage, a bad signature, expired, `alg: none`, signed with
-//! another secret, a parent, another parent, an admin. Each cell answers what the document says
+//! another secret, a parent, another parent, an admin — and with the project's signing keys
+//! (a JWKS double): an ES256 admin, an RS256 parent, a key the project does not publish. Each cell answers what the document says
 //! (401 / 403 / the route's own answer), never 5xx, and a parent never sees another's data.
 mod support;
 
@@ -20,9 +21,12 @@ enum Caller {
     Parent,
     OtherParent,
     Admin,
+    Es256Admin,
+    Rs256Parent,
+    UnpublishedKey,
 }
 
-const CALLERS: [Caller; 9] = [
+const CALLERS: [Caller; 12] = [
     Caller::Nothing,
     Caller::Garbage,
     Caller::BadSignature,
@@ -32,6 +36,9 @@ const CALLERS: [Caller; 9] = [
     Caller::Parent,
     Caller::OtherParent,
     Caller::Admin,
+    Caller::Es256Admin,
+    Caller::Rs256Parent,
+    Caller::UnpublishedKey,
 ];
 
 fn alg_none(sub: &str) -> String {
@@ -47,10 +54,31 @@ fn alg_none(sub: &str) -> String {
 
 #[tokio::test]
 async fn every_route_answers_every_caller_as_documented() -> TestResult {
-    let app = TestApp::spawn().await?;
+    let (jwks_server, jwks) = support::signing_keys::jwks_double().await;
+    let project = jwks_server.uri();
+    let app = TestApp::spawn_with(|c| c.with("SUPABASE_URL", project.as_str())).await?;
+    let iss = format!("{project}/auth/v1");
+    let (ec, rsa) = (
+        support::signing_keys::es256("ec-1")?,
+        support::signing_keys::rs256("rsa-1")?,
+    );
+    let unpublished = support::signing_keys::es256("ec-2")?;
+    jwks.publish(&[&ec, &rsa]);
     let a = app.seed_enrollment(24000, 8, 3, 72.0).await?;
     let b = app.seed_enrollment(36000, 8, 0, 1.0).await?;
     let admin = app.admin_token();
+    use support::signing_keys::{claims, sign};
+    let es_admin = sign(&ec, Some("ec-1"), &claims(&iss, support::ADMIN_USER, true))?;
+    let rs_parent = sign(
+        &rsa,
+        Some("rsa-1"),
+        &claims(&iss, &a.parent_user_id.to_string(), false),
+    )?;
+    let unpublished_admin = sign(
+        &unpublished,
+        Some("ec-2"),
+        &claims(&iss, support::ADMIN_USER, true),
+    )?;
     let mut bad_sig = admin.clone();
     bad_sig.pop();
     bad_sig.push(if admin.ends_with('A') { 'B' } else { 'A' });
@@ -78,6 +106,9 @@ async fn every_route_answers_every_caller_as_documented() -> TestResult {
             Caller::Parent => Some(format!("Bearer {}", app.parent_token(a.parent_user_id))),
             Caller::OtherParent => Some(format!("Bearer {}", app.parent_token(b.parent_user_id))),
             Caller::Admin => Some(format!("Bearer {admin}")),
+            Caller::Es256Admin => Some(format!("Bearer {es_admin}")),
+            Caller::Rs256Parent => Some(format!("Bearer {rs_parent}")),
+            Caller::UnpublishedKey => Some(format!("Bearer {unpublished_admin}")),
         })
     };
     // Parent A has turned WhatsApp off; nobody else must ever be shown that.
@@ -141,9 +172,14 @@ async fn every_route_answers_every_caller_as_documented() -> TestResult {
                 | Caller::BadSignature
                 | Caller::Expired
                 | Caller::AlgNone
-                | Caller::OtherSecret => Some(401),
-                Caller::Parent | Caller::OtherParent if admin_route || coach_route => Some(403),
-                Caller::Admin if !admin_route && !any_user_route => Some(403),
+                | Caller::OtherSecret
+                | Caller::UnpublishedKey => Some(401),
+                Caller::Parent | Caller::OtherParent | Caller::Rs256Parent
+                    if admin_route || coach_route =>
+                {
+                    Some(403)
+                }
+                Caller::Admin | Caller::Es256Admin if !admin_route && !any_user_route => Some(403),
                 _ => None,
             };
             match want_denied {
@@ -153,7 +189,8 @@ async fn every_route_answers_every_caller_as_documented() -> TestResult {
                     if route.path == "/parent/notification-preferences" {
                         assert_eq!(status, 200, "{cell}");
                         let v: Value = serde_json::from_str(&body)?;
-                        let own_whatsapp = caller == Caller::Parent && route.method == "GET";
+                        let own_whatsapp = matches!(caller, Caller::Parent | Caller::Rs256Parent)
+                            && route.method == "GET";
                         if caller == Caller::OtherParent {
                             assert_eq!(v["whatsapp"], true, "another parent's data leaked: {cell}");
                         } else if own_whatsapp {

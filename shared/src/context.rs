@@ -67,13 +67,31 @@ impl ContextBuilder {
         }
     }
 
+    /// The project's signing keys (`SUPABASE_URL`) and/or the legacy secret
+    /// (`SUPABASE_JWT_SECRET`): at least one, or the function does not start. The keys are
+    /// fetched on the first request that needs them, not here.
     pub fn jwt(&mut self) -> anyhow::Result<()> {
-        if let Some(secret) = self.config.get("SUPABASE_JWT_SECRET") {
-            self.jwt = Some(JwtVerifier::new(
-                SecretString::from(secret.to_string()),
-                self.config.get("SUPABASE_JWT_ISSUER").map(str::to_string),
-            ));
-        }
+        let secret = self.config.get("SUPABASE_JWT_SECRET").map(str::to_string);
+        let url = self.config.get("SUPABASE_URL").map(str::to_string);
+        anyhow::ensure!(
+            secret.is_some() || url.is_some(),
+            "neither SUPABASE_URL (the project's signing keys) nor SUPABASE_JWT_SECRET (the legacy secret) is set"
+        );
+        let ttl = self
+            .config
+            .u64_or("SUPABASE_JWKS_TTL_SECONDS", 600)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let keys = url
+            .map(|u| {
+                crate::auth::jwks::KeySet::new(&u, std::time::Duration::from_secs(ttl))
+                    .map_err(|e| anyhow::anyhow!("SUPABASE_URL / SUPABASE_JWKS_TTL_SECONDS: {e}"))
+            })
+            .transpose()?;
+        self.jwt = Some(JwtVerifier::new(
+            secret.map(SecretString::from),
+            self.config.get("SUPABASE_JWT_ISSUER").map(str::to_string),
+            keys,
+        ));
         Ok(())
     }
 
@@ -206,7 +224,7 @@ impl AppContext {
     pub fn jwt(&self) -> Result<&JwtVerifier, ApiError> {
         self.jwt
             .as_ref()
-            .ok_or_else(|| ApiError::missing_config(&["SUPABASE_JWT_SECRET"]))
+            .ok_or_else(|| ApiError::missing_config(&["SUPABASE_URL", "SUPABASE_JWT_SECRET"]))
     }
 
     pub fn publisher(&self) -> &Publisher {

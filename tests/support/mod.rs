@@ -1,6 +1,7 @@
 //! The test app: a fresh database, the local Razorpay, a moto SQS queue and the local API server
 //! running the real handlers, with one helper per route so each test reads like a story.
 #![allow(dead_code)]
+pub mod signing_keys;
 use devtools::razorpay_sim::{self, RazorpaySim};
 use serde_json::Value;
 use shared::config::Config;

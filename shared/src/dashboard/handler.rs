@@ -36,7 +36,7 @@ fn row_json(r: &PaymentRow) -> Value {
 
 pub async fn handle_list(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(LIST_FUNCTION, req, |req, _rid| async move {
-        ctx.jwt()?.require_admin(&req)?;
+        ctx.jwt()?.require_admin(&req).await?;
         let export = req.uri().path().trim_end_matches('/').ends_with("/export");
         let filters = parse(&query_all(&req), !export)?;
         let client = ctx.pool.get().await?;
@@ -207,7 +207,7 @@ pub fn ist_periods(at: DateTime<Utc>) -> (Period, Period) {
 
 pub async fn handle_stats(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(STATS_FUNCTION, req, |req, _rid| async move {
-        ctx.jwt()?.require_admin(&req)?;
+        ctx.jwt()?.require_admin(&req).await?;
         // `asOf` (RFC 3339) asks what the figures were at another moment; default now.
         let as_of = match query_param(&req, "asOf") {
             None => Utc::now(),

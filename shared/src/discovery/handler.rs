@@ -106,7 +106,7 @@ async fn apply_chain(
 
 pub async fn handle_report(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(REPORT_FUNCTION, req, |req, _rid| async move {
-        ctx.jwt()?.require_admin(&req)?;
+        ctx.jwt()?.require_admin(&req).await?;
         let client = ctx.pool.get().await?;
         let report = store::link_report(&**client).await?;
         Ok(json_response(200, &report))

@@ -21,10 +21,10 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(FUNCTION, req, |req, _rid| async move {
         let path = req.uri().path().trim_end_matches('/').to_string();
         if !path.starts_with("/admin/") {
-            ctx.jwt()?.caller(&req)?;
+            ctx.jwt()?.caller(&req).await?;
             return published(ctx, &req).await;
         }
-        ctx.jwt()?.require_admin(&req)?;
+        ctx.jwt()?.require_admin(&req).await?;
         if path.ends_with("/coverage") {
             return report(ctx, &req).await;
         }

@@ -77,7 +77,7 @@ fn set_json(coach: Uuid, set: &[Held]) -> serde_json::Value {
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(FUNCTION, req, |req, _rid| async move {
-        let admin = ctx.jwt()?.require_admin(&req)?;
+        let admin = ctx.jwt()?.require_admin(&req).await?;
         let path = req.uri().path().trim_end_matches('/');
         if path.ends_with("/admin/coaches/match") {
             return find_matches(ctx, &req).await;

@@ -13,7 +13,7 @@ pub const FUNCTION: &str = "preferences";
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(FUNCTION, req, |req, _rid| async move {
         let jwt = ctx.jwt()?;
-        let caller = jwt.caller(&req)?;
+        let caller = jwt.caller(&req).await?;
         let client = ctx.pool.get().await?;
         let parent = jwt.require_parent(&**client, caller).await?;
         match req.method().as_str() {

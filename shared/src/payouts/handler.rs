@@ -41,7 +41,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
         if path.starts_with("/coach/") {
             return coach_receipt(ctx, &req).await;
         }
-        let admin = ctx.jwt()?.require_admin(&req)?;
+        let admin = ctx.jwt()?.require_admin(&req).await?;
         match (method.as_str(), path.rsplit('/').next().unwrap_or("")) {
             ("GET", "payouts") => list(ctx, &req).await,
             ("POST", "statement") => match_statement(ctx, &req).await,
@@ -81,7 +81,7 @@ fn pdf(p: &store::Payout) -> Result<Response<Body>, ApiError> {
 }
 
 async fn coach_receipt(ctx: &AppContext, req: &Request) -> Result<Response<Body>, ApiError> {
-    let caller = ctx.jwt()?.caller(req)?;
+    let caller = ctx.jwt()?.caller(req).await?;
     if caller.is_admin {
         return Err(ApiError::Forbidden(
             "this route is for coaches; admins use /admin/payouts/{payoutId}/receipt".into(),

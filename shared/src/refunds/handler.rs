@@ -73,7 +73,7 @@ impl Notes {
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(FUNCTION, req, |req, rid| async move {
-        let admin = ctx.jwt()?.require_admin(&req)?;
+        let admin = ctx.jwt()?.require_admin(&req).await?;
         let bytes = body_bytes(&req, MAX_JSON_BODY)?;
         let key = header(&req, "idempotency-key");
         let scope = format!("{FUNCTION}:{}", admin.user_id);

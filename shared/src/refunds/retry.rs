@@ -15,7 +15,7 @@ pub const FUNCTION: &str = "refund-retry";
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(FUNCTION, req, |req, _rid| async move {
-        let admin = ctx.jwt()?.require_admin(&req)?;
+        let admin = ctx.jwt()?.require_admin(&req).await?;
         let id = path_param(&req, "terminationId")
             .and_then(|s| Uuid::parse_str(&s).ok())
             .ok_or_else(|| ApiError::invalid_field("terminationId", "must be a UUID"))?;

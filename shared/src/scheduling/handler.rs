@@ -106,7 +106,7 @@ async fn rule_context(
 pub async fn handle_slots(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(SLOTS_FUNCTION, req, |req, _rid| async move {
         let jwt = ctx.jwt()?;
-        let caller = jwt.caller(&req)?;
+        let caller = jwt.caller(&req).await?;
         let client = ctx.pool.get().await?;
         let parent = jwt.require_parent(&**client, caller).await?;
         let id = session_id(&req)?;
@@ -216,7 +216,7 @@ struct RescheduleBody {
 pub async fn handle_reschedule(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(RESCHEDULE_FUNCTION, req, |req, rid| async move {
         let jwt = ctx.jwt()?;
-        let caller = jwt.caller(&req)?;
+        let caller = jwt.caller(&req).await?;
         let parent = {
             let client = ctx.pool.get().await?;
             let parent = jwt.require_parent(&**client, caller).await?;
