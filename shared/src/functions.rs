@@ -77,11 +77,22 @@ mod tests {
             refund,
             Some(vec![
                 "DATABASE_URL",
-                "SUPABASE_JWT_SECRET",
                 "RAZORPAY_KEY_ID",
                 "RAZORPAY_KEY_SECRET",
                 "NOTIFICATIONS_QUEUE_URL",
             ])
         );
+        // Either the signing keys or the legacy secret: both read, neither required alone (the
+        // builder stops the start when neither is set).
+        let reads = find("refund-initiate")
+            .map(|f| f.all_env())
+            .unwrap_or_default();
+        for v in [
+            "SUPABASE_URL",
+            "SUPABASE_JWT_SECRET",
+            "SUPABASE_JWKS_TTL_SECONDS",
+        ] {
+            assert!(reads.contains(&v), "{v}");
+        }
     }
 }
