@@ -43,6 +43,24 @@ fn id(s: &str) -> anyhow::Result<Uuid> {
     Ok(Uuid::parse_str(s)?)
 }
 
+/// A captured payment of (enrollment, parent), `hours_ago` hours back.
+async fn insert_payment(
+    client: &impl tokio_postgres::GenericClient,
+    (enrollment, parent): (Uuid, Uuid),
+    (payment_id, amount): (&str, i64),
+    hours_ago: f64,
+) -> anyhow::Result<()> {
+    client
+        .execute(
+            "INSERT INTO payments (enrollment_id, parent_id, razorpay_order_id, razorpay_payment_id, amount, status, captured_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, 'captured', NOW() - make_interval(secs => $6::DOUBLE PRECISION * 3600),
+                     NOW() - make_interval(secs => $6::DOUBLE PRECISION * 3600))",
+            &[&enrollment, &parent, &format!("order_{}", &payment_id[4..]), &payment_id, &amount, &hours_ago],
+        )
+        .await?;
+    Ok(())
+}
+
 pub async fn seed(conn: &mut tokio_postgres::Client) -> anyhow::Result<()> {
     let client = conn.transaction().await?;
     let parent = id(PARENT_ID)?;
@@ -92,15 +110,13 @@ pub async fn seed(conn: &mut tokio_postgres::Client) -> anyhow::Result<()> {
         if inserted == 0 {
             continue;
         }
-        let hours = f64::from(paid_hours_ago);
-        client
-            .execute(
-                "INSERT INTO payments (enrollment_id, parent_id, razorpay_order_id, razorpay_payment_id, amount, status, captured_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, 'captured', NOW() - make_interval(secs => $6::DOUBLE PRECISION * 3600),
-                         NOW() - make_interval(secs => $6::DOUBLE PRECISION * 3600))",
-                &[&enrollment, &parent, &format!("order_{}", &payment_id[4..]), &payment_id, &amount, &hours],
-            )
-            .await?;
+        insert_payment(
+            &client,
+            (enrollment, parent),
+            (payment_id, amount),
+            f64::from(paid_hours_ago),
+        )
+        .await?;
         for n in 0..8i32 {
             let status = if n < completed {
                 "completed"
@@ -128,13 +144,7 @@ pub async fn seed(conn: &mut tokio_postgres::Client) -> anyhow::Result<()> {
         .await?;
     if inserted > 0 {
         let (payment_id, amount) = PAYMENTS[2];
-        client
-            .execute(
-                "INSERT INTO payments (enrollment_id, parent_id, razorpay_order_id, razorpay_payment_id, amount, status, captured_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, 'captured', NOW() - INTERVAL '20 days', NOW() - INTERVAL '20 days')",
-                &[&e3, &parent, &format!("order_{}", &payment_id[4..]), &payment_id, &amount],
-            )
-            .await?;
+        insert_payment(&client, (e3, parent), PAYMENTS[2], 20.0 * 24.0).await?;
         client
             .execute(
                 "INSERT INTO enrollment_terminations (id, enrollment_id, terminated_by, termination_reason,
@@ -311,14 +321,7 @@ async fn seed_scheduling(
             &[&enrollment, &child, &parent, &coach],
         )
         .await?;
-    let (payment_id, amount) = PAYMENTS[3];
-    client
-        .execute(
-            "INSERT INTO payments (enrollment_id, parent_id, razorpay_order_id, razorpay_payment_id, amount, status, captured_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, 'captured', NOW() - INTERVAL '3 days', NOW() - INTERVAL '3 days')",
-            &[&enrollment, &parent, &format!("order_{}", &payment_id[4..]), &payment_id, &amount],
-        )
-        .await?;
+    insert_payment(client, (enrollment, parent), PAYMENTS[3], 3.0 * 24.0).await?;
     for weekday in 1i16..=6 {
         client
             .execute(
