@@ -219,6 +219,10 @@ def main():
         log.close()
         subprocess.run(["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if failed == 0:
+        os.remove(log_path)
+    else:
+        print(f"readme: local-api's output is in {log_path}")
     print(f"readme: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 
