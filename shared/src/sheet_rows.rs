@@ -41,6 +41,11 @@ impl<'a> SheetRows<'a> {
         SheetRows { bytes, last: None }
     }
 
+    /// The row of a record (or an error) at the reader's `position` (none: the file's start).
+    pub fn row_of(&mut self, position: Option<&csv::Position>) -> u64 {
+        self.row_at(position.map_or(0, |p| p.byte()))
+    }
+
     /// The row of the record the reader says starts at byte `offset`.
     pub fn row_at(&mut self, offset: u64) -> u64 {
         let len = self.bytes.len();
@@ -85,8 +90,10 @@ mod tests {
             .records()
             .filter_map(Result::ok)
             .map(|r| {
-                let at = r.position().map(|p| p.byte()).unwrap_or(0);
-                (sheet.row_at(at), r.iter().map(str::to_string).collect())
+                (
+                    sheet.row_of(r.position()),
+                    r.iter().map(str::to_string).collect(),
+                )
             })
             .collect()
     }

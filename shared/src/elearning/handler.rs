@@ -58,7 +58,7 @@ fn csv_rows(bytes: &[u8]) -> Result<Vec<(u64, RawModule)>, ApiError> {
     let header = reader
         .headers()
         .map_err(|_| ApiError::invalid_field("body", "the first line must be the CSV header"))?;
-    sheet.row_at(header.position().map_or(0, |p| p.byte()));
+    sheet.row_of(header.position());
     let headers: Vec<String> = header
         .iter()
         .map(|h| {
@@ -102,13 +102,13 @@ fn csv_rows(bytes: &[u8]) -> Result<Vec<(u64, RawModule)>, ApiError> {
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = sheet.row_at(e.position().map_or(0, |p| p.byte()));
+            let line = sheet.row_of(e.position());
             ApiError::bad_request(
                 format!("row {line} is not CSV"),
                 json!({ "errors": [{ "row": line, "field": "body", "message": "not a CSV line" }] }),
             )
         })?;
-        let row = sheet.row_at(record.position().map_or(0, |p| p.byte()));
+        let row = sheet.row_of(record.position());
         if record.iter().all(str::is_empty) {
             continue;
         }

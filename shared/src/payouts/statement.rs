@@ -122,7 +122,7 @@ pub fn parse(csv_text: &[u8]) -> Result<Parsed, String> {
     let mut records = reader.records();
     let headers: Vec<String> = match records.next() {
         Some(Ok(h)) => {
-            sheet.row_at(h.position().map_or(0, |p| p.byte()));
+            sheet.row_of(h.position());
             h.iter()
                 .map(|s| s.trim_start_matches('\u{feff}').to_string())
                 .collect()
@@ -144,7 +144,7 @@ pub fn parse(csv_text: &[u8]) -> Result<Parsed, String> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = sheet.row_at(e.position().map_or(0, |p| p.byte()));
+                let line = sheet.row_of(e.position());
                 out.errors.push(LineError {
                     line,
                     message: "not a CSV line".into(),
@@ -152,7 +152,7 @@ pub fn parse(csv_text: &[u8]) -> Result<Parsed, String> {
                 continue;
             }
         };
-        let line = sheet.row_at(record.position().map_or(0, |p| p.byte()));
+        let line = sheet.row_of(record.position());
         if record.iter().all(str::is_empty) {
             continue;
         }
