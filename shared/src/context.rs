@@ -77,10 +77,7 @@ impl ContextBuilder {
             secret.is_some() || url.is_some(),
             "neither SUPABASE_URL (the project's signing keys) nor SUPABASE_JWT_SECRET (the legacy secret) is set"
         );
-        let ttl = self
-            .config
-            .u64_or("SUPABASE_JWKS_TTL_SECONDS", 600)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let ttl = self.config.u64_or("SUPABASE_JWKS_TTL_SECONDS", 600)?;
         let keys = url
             .map(|u| {
                 crate::auth::jwks::KeySet::new(&u, std::time::Duration::from_secs(ttl))

@@ -102,17 +102,14 @@ pub async fn run_in_batches(
     // One run of this now at a time: a second delivery of the same night, or a replay started
     // beside it, leaves the work and the digest to the run that holds the claim.
     let owner = Uuid::new_v4();
-    let claimed = {
-        let client = ctx.pool.get().await?;
-        store::claim_run(&**client, now, owner, CLAIM_STALE_AFTER.as_secs_f64()).await?
-    };
-    if !claimed {
+    let client = ctx.pool.get().await?;
+    if !store::claim_run(&**client, now, owner, CLAIM_STALE_AFTER.as_secs_f64()).await? {
         tracing::warn!("another run of this now is in progress; this one does nothing");
-        let client = ctx.pool.get().await?;
         (report.hot, report.warm, report.cold) = store::tier_counts(&**client).await?;
         report.duration_ms = started.elapsed().as_millis() as u64;
         return Ok(report);
     }
+    drop(client);
     let mut after = Uuid::nil();
     let mut slowest = Duration::ZERO;
     loop {
