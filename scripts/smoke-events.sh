@@ -19,6 +19,9 @@ PY
 )
 export NOTIFICATIONS_QUEUE_URL
 pass=0; fail=0
+# ANSWERS=FILE: each answer, ids and times masked, is also written to FILE (to compare the
+# answers before and after a change that must not change behaviour).
+[ -n "${ANSWERS:-}" ] && : >"$ANSWERS"
 for f in events/*.json; do
   fn=$(basename "$f" .json)
   fn=${fn%%.*}
@@ -26,6 +29,7 @@ for f in events/*.json; do
   if out=$(./target/debug/local-api invoke "$fn" --event "$f" 2>"$f.stderr.tmp") \
      && printf '%s' "$out" | python3 -c 'import json,sys; json.load(sys.stdin)'; then
     pass=$((pass+1)); echo "ok   $f"
+    [ -n "${ANSWERS:-}" ] && printf '%s' "$out" | python3 scripts/mask-answer.py "$f" >>"$ANSWERS"
   else
     fail=$((fail+1)); echo "FAIL $f"; echo "$out" | tail -20; tail -20 "$f.stderr.tmp"
   fi
