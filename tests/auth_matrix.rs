@@ -90,12 +90,12 @@ async fn every_route_answers_every_caller_as_documented() -> TestResult {
             Caller::BadSignature => Some(format!("Bearer {bad_sig}")),
             Caller::Expired => Some(format!(
                 "Bearer {}",
-                shared::auth::sign_token(JWT_SECRET, sub, None, Some("admin"), -7200)?
+                shared::runtime::auth::sign_token(JWT_SECRET, sub, None, Some("admin"), -7200)?
             )),
             Caller::AlgNone => Some(format!("Bearer {}", alg_none(sub))),
             Caller::OtherSecret => Some(format!(
                 "Bearer {}",
-                shared::auth::sign_token(
+                shared::runtime::auth::sign_token(
                     "another-secret-0123456789abcdef0123",
                     sub,
                     None,
@@ -126,7 +126,7 @@ async fn every_route_answers_every_caller_as_documented() -> TestResult {
         let needs_jwt = function
             .needs
             .iter()
-            .any(|n| n.name == shared::needs::JWT.name);
+            .any(|n| n.name == shared::runtime::needs::JWT.name);
         let admin_route = route.path.starts_with("/admin");
         // Coach routes take a coach's token (its email is a coach's): parents and admins are refused.
         let coach_route = route.path.starts_with("/coach");

@@ -1,9 +1,9 @@
-//! `shared::aws` against an AWS double for what moto cannot play: throttling and server errors
+//! `shared::clients::aws` against an AWS double for what moto cannot play: throttling and server errors
 //! (retried, within three attempts), client errors (not retried, the service's code kept) and
 //! the exact shape of each request (signed for the right service, the right operation).
 //! Everything else about SQS, SES and S3 runs against moto in the other suites.
 use serde_json::{json, Value};
-use shared::aws::{ses, sqs, Aws};
+use shared::clients::aws::{ses, sqs, Aws};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use wiremock::matchers::{header, method, path};
@@ -193,7 +193,7 @@ async fn no_credential_reaches_a_log_line_or_an_error() -> TestResult {
     // The Lambda binaries' filter, with the most a function's settings can ask for.
     let subscriber = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(shared::telemetry::filter("trace"))
+        .with_env_filter(shared::runtime::telemetry::filter("trace"))
         .with_writer(move || sink.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);

@@ -68,7 +68,8 @@ async fn es256_and_rs256_tokens_are_verified_with_the_projects_keys() -> TestRes
         assert_eq!(status(&app, &parent).await?, 403, "{:?} parent", key.alg);
     }
     // The legacy secret still verifies HS256 while it is set.
-    let legacy = shared::auth::sign_token(JWT_SECRET, "admin-2", None, Some("admin"), 600)?;
+    let legacy =
+        shared::runtime::auth::sign_token(JWT_SECRET, "admin-2", None, Some("admin"), 600)?;
     assert_eq!(status(&app, &legacy).await?, 200);
 
     let other = es256("ec-1")?; // another key under a known kid
@@ -213,7 +214,8 @@ async fn without_the_legacy_secret_an_hs256_token_is_refused() -> TestResult {
     let (app, _server, jwks, iss) = project(600, false).await?;
     let ec = es256("ec-1")?;
     jwks.publish(&[&ec]);
-    let legacy = shared::auth::sign_token(JWT_SECRET, "admin-2", None, Some("admin"), 600)?;
+    let legacy =
+        shared::runtime::auth::sign_token(JWT_SECRET, "admin-2", None, Some("admin"), 600)?;
     assert_eq!(status(&app, &legacy).await?, 401);
     let token = sign(&ec, Some("ec-1"), &claims(&iss, "a", true))?;
     assert_eq!(status(&app, &token).await?, 200);
@@ -222,29 +224,31 @@ async fn without_the_legacy_secret_an_hs256_token_is_refused() -> TestResult {
 
 #[tokio::test]
 async fn a_function_with_neither_the_keys_nor_the_secret_does_not_start() -> TestResult {
-    let config = shared::config::Config::from_pairs([(
+    let config = shared::runtime::config::Config::from_pairs([(
         "DATABASE_URL",
         "postgres://nobody@127.0.0.1:9/none",
     )]);
-    let err = shared::context::AppContext::for_function(&shared::dashboard::STATS, config, 1)
-        .await
-        .err()
-        .map(|e| format!("{e:#}"))
-        .unwrap_or_default();
+    let err =
+        shared::runtime::context::AppContext::from_needs(config, 1, shared::dashboard::STATS.needs)
+            .await
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
     assert!(
         err.contains("SUPABASE_URL") && err.contains("SUPABASE_JWT_SECRET"),
         "{err}"
     );
     // A URL that is not one is refused at the start too, naming the variable.
-    let config = shared::config::Config::from_pairs([
+    let config = shared::runtime::config::Config::from_pairs([
         ("DATABASE_URL", "postgres://nobody@127.0.0.1:9/none"),
         ("SUPABASE_URL", "abcd.supabase.co"),
     ]);
-    let err = shared::context::AppContext::for_function(&shared::dashboard::STATS, config, 1)
-        .await
-        .err()
-        .map(|e| format!("{e:#}"))
-        .unwrap_or_default();
+    let err =
+        shared::runtime::context::AppContext::from_needs(config, 1, shared::dashboard::STATS.needs)
+            .await
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
     assert!(err.contains("SUPABASE_URL"), "{err}");
     Ok(())
 }

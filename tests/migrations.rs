@@ -6,18 +6,18 @@ type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 async fn fresh() -> Result<Client, Box<dyn std::error::Error + Send + Sync>> {
     let url = devtools::testdb::fresh_database().await?;
-    Ok(shared::db::connect(&url).await?)
+    Ok(shared::clients::db::connect(&url).await?)
 }
 
 #[tokio::test]
 async fn migrating_twice_is_a_no_op() -> TestResult {
     let mut c = fresh().await?;
     // The template is already migrated: nothing left to apply, and again nothing.
-    assert!(shared::db::migrate(&mut c).await?.is_empty());
+    assert!(shared::migrations::migrate(&mut c).await?.is_empty());
     // Re-running every file by hand is safe too (IF NOT EXISTS forms).
-    for (name, sql) in shared::db::MIGRATIONS {
-        if shared::db::is_no_transaction(sql) {
-            for statement in shared::db::statements(sql) {
+    for (name, sql) in shared::migrations::MIGRATIONS {
+        if shared::migrations::is_no_transaction(sql) {
+            for statement in shared::migrations::statements(sql) {
                 c.batch_execute(&statement)
                     .await
                     .map_err(|e| format!("{name}: {e}"))?;
@@ -32,7 +32,7 @@ async fn migrating_twice_is_a_no_op() -> TestResult {
         .query_one("SELECT COUNT(*) FROM schema_migrations", &[])
         .await?
         .get(0);
-    assert_eq!(n as usize, shared::db::MIGRATIONS.len());
+    assert_eq!(n as usize, shared::migrations::MIGRATIONS.len());
     Ok(())
 }
 
@@ -76,14 +76,16 @@ async fn a_concurrently_file_runs_outside_a_transaction_and_rebuilds_an_invalid_
         CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_test_currency ON payments(currency);\n";
     let list = [("9001_test_concurrently.sql", file)];
     assert_eq!(
-        shared::db::migrate_with(&mut c, &list).await?,
+        shared::migrations::migrate_with(&mut c, &list).await?,
         vec!["9001_test_concurrently.sql"]
     );
     let valid = "SELECT COUNT(*) FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid
                  WHERE x.relname IN ('idx_test_amount', 'idx_test_currency') AND i.indisvalid";
     let n: i64 = c.query_one(valid, &[]).await?.get(0);
     assert_eq!(n, 2);
-    assert!(shared::db::migrate_with(&mut c, &list).await?.is_empty());
+    assert!(shared::migrations::migrate_with(&mut c, &list)
+        .await?
+        .is_empty());
 
     // A build that failed half-way leaves an INVALID index: the next run drops and rebuilds it
     // instead of keeping it because it "exists".
@@ -93,7 +95,7 @@ async fn a_concurrently_file_runs_outside_a_transaction_and_rebuilds_an_invalid_
     )
     .await?;
     assert_eq!(
-        shared::db::migrate_with(&mut c, &list).await?,
+        shared::migrations::migrate_with(&mut c, &list).await?,
         vec!["9001_test_concurrently.sql"]
     );
     let n: i64 = c.query_one(valid, &[]).await?.get(0);
@@ -108,11 +110,11 @@ async fn a_concurrently_file_runs_outside_a_transaction_and_rebuilds_an_invalid_
 #[tokio::test]
 async fn migrate_check_passes_on_our_schema_and_names_every_drift() -> TestResult {
     let url = devtools::testdb::fresh_database().await?;
-    let config = shared::config::Config::from_pairs([("DATABASE_URL", url.as_str())]);
-    let ok = shared::db::check_schema(&config).await?;
+    let config = shared::runtime::config::Config::from_pairs([("DATABASE_URL", url.as_str())]);
+    let ok = shared::migrations::check_schema(&config).await?;
     assert_eq!(ok["differences"], serde_json::json!([]));
 
-    let c = shared::db::connect(&url).await?;
+    let c = shared::clients::db::connect(&url).await?;
     c.batch_execute(
         "ALTER TABLE payments ALTER COLUMN currency DROP NOT NULL;
          ALTER TABLE payments ALTER COLUMN amount TYPE INTEGER;
@@ -120,7 +122,7 @@ async fn migrate_check_passes_on_our_schema_and_names_every_drift() -> TestResul
          DROP TABLE refund_attempts;",
     )
     .await?;
-    let err = shared::db::check_schema(&config)
+    let err = shared::migrations::check_schema(&config)
         .await
         .err()
         .map(|e| e.to_string())

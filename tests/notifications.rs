@@ -419,13 +419,13 @@ async fn relay_keeps_rows_while_sqs_is_down_then_publishes_each_once() -> TestRe
         .await?;
     }
     // SQS is down: a client whose endpoint is a closed port.
-    let dead = shared::aws::sqs::Sqs::new(
-        shared::aws::Aws::from_env()?.with_endpoint("http://127.0.0.1:9"),
+    let dead = shared::clients::aws::sqs::Sqs::new(
+        shared::clients::aws::Aws::from_env()?.with_endpoint("http://127.0.0.1:9"),
     );
     let config = app.ctx.config.clone();
-    let down = shared::context::AppContext::build(config.clone(), 4)
+    let down = shared::functions::context(config.clone(), 4)
         .await?
-        .with_publisher(shared::outbox::Publisher::new(
+        .with_publisher(shared::runtime::outbox::Publisher::new(
             Some(dead),
             Some(app.queue_url.clone()),
             None,
@@ -447,7 +447,7 @@ async fn relay_keeps_rows_while_sqs_is_down_then_publishes_each_once() -> TestRe
     // Back up, and the backoff has passed: two relays at once publish every row exactly once.
     db.execute("UPDATE outbox SET next_attempt_at = NOW()", &[])
         .await?;
-    let other = shared::context::AppContext::build(config, 4).await?;
+    let other = shared::functions::context(config, 4).await?;
     let (a, b) = tokio::join!(
         shared::notifications::relay::run_once(&app.ctx),
         shared::notifications::relay::run_once(&other)

@@ -177,7 +177,7 @@ async fn every_sample_event_answers_as_the_document_says() -> TestResult {
             )
     })
     .await?;
-    let mut db = shared::db::connect(&app.db_url).await?;
+    let mut db = shared::clients::db::connect(&app.db_url).await?;
     devtools::demo::seed(&mut db).await?;
     for (id, amount) in devtools::demo::PAYMENTS {
         app.razorpay.add_payment(id, *amount);

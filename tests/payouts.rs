@@ -33,7 +33,9 @@ async fn payout(db: &Client, coach: Uuid, amount: i64, period_end: NaiveDate) ->
 }
 
 fn today() -> NaiveDate {
-    Utc::now().with_timezone(&shared::ist::IST).date_naive()
+    Utc::now()
+        .with_timezone(&shared::common::ist::IST)
+        .date_naive()
 }
 
 async fn reconcile(app: &TestApp, id: Uuid, body: &Value) -> Result<(u16, Value), E> {
@@ -119,7 +121,7 @@ async fn reconcile_validates_then_answers_in_order_and_a_retry_is_safe() -> Test
         .unwrap_or_default()
         .to_string();
     let year = Utc::now()
-        .with_timezone(&shared::ist::IST)
+        .with_timezone(&shared::common::ist::IST)
         .format("%Y")
         .to_string();
     assert!(
@@ -258,7 +260,7 @@ async fn the_receipt_is_a_pdf_with_the_facts_the_same_bytes_and_only_for_its_coa
         .to_string();
 
     let token = |email: &str| {
-        shared::auth::sign_token(
+        shared::runtime::auth::sign_token(
             JWT_SECRET,
             &Uuid::new_v4().to_string(),
             Some(email),
@@ -385,7 +387,7 @@ async fn a_500_line_statement_finds_every_payout_once() -> TestResult {
     let mut expect: Vec<(u64, Uuid)> = Vec::new();
     for (id, amount, i) in &payouts {
         n += 1;
-        let rupees = format!("\"{}\"", shared::rupees::grouped(*amount));
+        let rupees = format!("\"{}\"", shared::common::rupees::grouped(*amount));
         let (narration, days) = match i % 4 {
             0 | 1 => (format!("NEFT-COACH{i:02} SURNAME-PAYOUT"), 2),
             // The name alone (paid late) or the date alone (narration without the name).

@@ -307,14 +307,14 @@ async fn auth_matrix() -> TestResult {
     let mut b = refund_body(s.enrollment_id);
     b["dryRun"] = json!(true);
     let body = b.to_string();
-    let forged = shared::auth::sign_token(
+    let forged = shared::runtime::auth::sign_token(
         "not-the-secret-not-the-secret-000",
         support::ADMIN_USER,
         None,
         Some("admin"),
         3600,
     )?;
-    let expired = shared::auth::sign_token(
+    let expired = shared::runtime::auth::sign_token(
         support::JWT_SECRET,
         support::ADMIN_USER,
         None,
@@ -725,7 +725,7 @@ async fn an_idempotency_key_abandoned_by_its_first_request_can_be_taken_over_aft
     let app = TestApp::spawn().await?;
     let s = app.seed_enrollment(24000, 8, 3, 72.0).await?;
     let body = refund_body(s.enrollment_id).to_string();
-    let hash = shared::idempotency::hash_body(body.as_bytes());
+    let hash = shared::runtime::idempotency::hash_body(body.as_bytes());
     let scope = format!("refund-initiate:{}", support::ADMIN_USER);
     let db = app.db().await?;
     // A first request that died 10 s ago: still inside its lease → 409 in progress.

@@ -492,7 +492,7 @@ async fn two_families_racing_for_one_slot_get_one_200_and_one_409() -> TestResul
 async fn the_overlap_constraint_waits_for_live_overlaps_and_migrate_check_lists_them() -> TestResult
 {
     let url = devtools::testdb::fresh_database().await?;
-    let db = shared::db::connect(&url).await?;
+    let db = shared::clients::db::connect(&url).await?;
     db.batch_execute(
         "ALTER TABLE scheduled_sessions DROP CONSTRAINT scheduled_sessions_no_coach_overlap",
     )
@@ -514,8 +514,8 @@ async fn the_overlap_constraint_waits_for_live_overlaps_and_migrate_check_lists_
         .await?
         .get(0);
     assert_eq!(pairs, 1);
-    let config = shared::config::Config::from_pairs([("DATABASE_URL", url.as_str())]);
-    let err = shared::db::check_schema(&config)
+    let config = shared::runtime::config::Config::from_pairs([("DATABASE_URL", url.as_str())]);
+    let err = shared::migrations::check_schema(&config)
         .await
         .err()
         .map(|e| e.to_string())
@@ -529,10 +529,10 @@ async fn the_overlap_constraint_waits_for_live_overlaps_and_migrate_check_lists_
         &[&at],
     )
     .await?;
-    let mut client = shared::db::connect(&url).await?;
-    shared::db::migrate(&mut client).await?;
+    let mut client = shared::clients::db::connect(&url).await?;
+    shared::migrations::migrate(&mut client).await?;
     assert_eq!(
-        shared::db::check_schema(&config).await?["differences"],
+        shared::migrations::check_schema(&config).await?["differences"],
         json!([])
     );
     let clash = db

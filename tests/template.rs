@@ -1,8 +1,8 @@
 //! The SAM template, the Lambda binaries, the sample events and the function list must agree:
 //! a function missing from any of them would deploy broken or not at all. The template is read
 //! as YAML (CloudFormation's `!Ref`/`!Sub` tags are dropped by the parser, their value kept).
-use shared::function::Trigger;
 use shared::functions::ALL;
+use shared::runtime::function::Trigger;
 use std::collections::BTreeSet;
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -276,8 +276,8 @@ fn every_function_has_a_binary_that_runs_its_own_definition_and_a_sample_event()
             "run_event(&"
         };
         assert!(
-            src.contains(&format!("shared::lambda::{runner}")),
-            "{}: must start with shared::lambda::{runner}…) for its trigger",
+            src.contains(&format!("shared::runtime::lambda::{runner}")),
+            "{}: must start with shared::runtime::lambda::{runner}…) for its trigger",
             f.name
         );
     }
@@ -310,7 +310,10 @@ fn public_routes_are_throttled_and_ses_may_send_only_as_its_identity() -> TestRe
     // A route is public when its function does not check a token.
     let mut public = 0;
     for f in ALL {
-        if f.needs.iter().any(|n| n.name == shared::needs::JWT.name) {
+        if f.needs
+            .iter()
+            .any(|n| n.name == shared::runtime::needs::JWT.name)
+        {
             continue;
         }
         for r in f.routes() {

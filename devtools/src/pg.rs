@@ -151,7 +151,7 @@ impl Cluster {
 
 /// Creates a database if it does not exist yet.
 pub async fn ensure_database(admin_url: &str, name: &str) -> anyhow::Result<()> {
-    let client = shared::db::connect(admin_url).await?;
+    let client = shared::clients::db::connect(admin_url).await?;
     let exists = client
         .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
         .await?

@@ -17,7 +17,7 @@ fn with_db(url: &str, db: &str) -> anyhow::Result<String> {
 /// The template's name changes whenever a migration does, so an old template is never reused.
 fn template_name() -> String {
     let mut h = Sha256::new();
-    for (name, sql) in shared::db::MIGRATIONS {
+    for (name, sql) in shared::migrations::MIGRATIONS {
         h.update(name.as_bytes());
         h.update(sql.as_bytes());
     }
@@ -44,8 +44,8 @@ async fn ensure_template(admin: &tokio_postgres::Client, url: &str) -> anyhow::R
                 .batch_execute(&format!("CREATE DATABASE {building}"))
                 .await?;
             {
-                let mut c = shared::db::connect(&with_db(url, &building)?).await?;
-                shared::db::migrate(&mut c).await?;
+                let mut c = shared::clients::db::connect(&with_db(url, &building)?).await?;
+                shared::migrations::migrate(&mut c).await?;
             }
             // Wait for the migrating connection to go before renaming.
             for _ in 0..50 {
@@ -94,7 +94,7 @@ pub fn app_url(direct: &str) -> anyhow::Result<String> {
 /// Creates a fresh, migrated database and returns its URL.
 pub async fn fresh_database() -> anyhow::Result<String> {
     let url = admin_url()?;
-    let admin = shared::db::connect(&url).await?;
+    let admin = shared::clients::db::connect(&url).await?;
     let template = ensure_template(&admin, &url).await?;
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     let mut last = None;

@@ -1,7 +1,7 @@
 //! The list of every function, for local-api, the tests and the template check. Each entry is
 //! declared by its capability module; a Lambda binary never reads this list (it hands its own
 //! definition to `lambda::run_http`/`run_event`), so it links only its own handler and clients.
-use crate::function::{Function, Route};
+use crate::runtime::function::{Function, Route};
 
 pub static ALL: &[&Function] = &[
     &crate::refunds::INITIATE,
@@ -23,8 +23,19 @@ pub static ALL: &[&Function] = &[
     &crate::scheduling::CALENDAR_SYNC,
     &crate::payouts::PAYOUT_RECONCILE,
     &crate::elearning::ELEARNING_ADMIN,
-    &crate::db::MIGRATE,
+    &crate::migrations::MIGRATE,
 ];
+
+/// The context every function needs at once (local-api, the tests, the benchmarks): the needs of
+/// the whole list handed to the runtime, which never reads this list itself.
+pub async fn context(
+    config: crate::runtime::config::Config,
+    pool_size: usize,
+) -> anyhow::Result<crate::runtime::context::AppContext> {
+    let needs: Vec<&crate::runtime::needs::Need> =
+        ALL.iter().flat_map(|f| f.needs.iter().copied()).collect();
+    crate::runtime::context::AppContext::from_needs(config, pool_size, &needs).await
+}
 
 pub fn find(name: &str) -> Option<&'static Function> {
     ALL.iter().copied().find(|f| f.name == name)

@@ -1,32 +1,29 @@
-//! YesToryd platform backend: the domain rules and adapters every Lambda function shares.
-pub mod auth;
-pub mod aws;
-pub mod config;
-pub mod context;
+//! YesToryd platform backend: the code every Lambda function shares, in one direction.
+//!
+//! - `functions` lists every function (the only module that names every capability);
+//! - each capability (`refunds`, `payments`, `webhooks`, …) declares its functions in its
+//!   `mod.rs` and holds its handlers, its service, its pure rules and its store;
+//! - `runtime` is what a function runs on (definitions, needs, typed settings, the context, the
+//!   Lambda runners, the HTTP edge, auth, idempotency, the outbox);
+//! - `clients` talk to what is outside (PostgreSQL, Razorpay, WhatsApp, Google Calendar, AWS);
+//! - `common` holds pure helpers (rupees, IST days, spreadsheet rows);
+//! - `migrations` applies and checks the schema.
+//!
+//! Imports point down that list: a capability uses another only through its `service`, and
+//! `runtime`, `clients` and `common` import no capability (`scripts/module-graph.py` checks it).
+pub mod clients;
+pub mod common;
 pub mod dashboard;
-pub mod db;
 pub mod discovery;
 pub mod elearning;
-pub mod function;
 pub mod functions;
-pub mod http;
-pub mod idempotency;
-pub mod ist;
-pub mod lambda;
 pub mod leads;
 pub mod matching;
-pub mod needs;
+pub mod migrations;
 pub mod notifications;
-pub mod outbox;
-pub mod parents;
 pub mod payments;
 pub mod payouts;
-pub mod razorpay;
 pub mod refunds;
-pub mod rupees;
+pub mod runtime;
 pub mod scheduling;
-pub mod schema;
-pub mod sheet_rows;
-pub mod telemetry;
-pub mod tls;
 pub mod webhooks;

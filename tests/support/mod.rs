@@ -4,9 +4,9 @@
 pub mod signing_keys;
 use devtools::razorpay_sim::{self, RazorpaySim};
 use serde_json::Value;
-use shared::config::Config;
-use shared::context::AppContext;
-use shared::razorpay::RazorpayClient;
+use shared::clients::razorpay::RazorpayClient;
+use shared::runtime::config::Config;
+use shared::runtime::context::AppContext;
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -109,7 +109,7 @@ impl TestApp {
             ("GOOGLE_SERVICE_ACCOUNT_KEY", google_key.as_str()),
             ("GOOGLE_CALENDAR_API_BASE", "http://127.0.0.1:9"),
         ]));
-        let mut ctx = AppContext::build(config.clone(), 40).await?;
+        let mut ctx = shared::functions::context(config.clone(), 40).await?;
         // Short timeouts and backoff so that failure tests run in well under a second each.
         ctx.set_razorpay(
             RazorpayClient::new(
@@ -125,9 +125,10 @@ impl TestApp {
             .with_retries(3, Duration::from_millis(10)),
         );
         if let Some(endpoint) = sqs_down {
-            let dead =
-                shared::aws::sqs::Sqs::new(shared::aws::Aws::from_env()?.with_endpoint(&endpoint));
-            ctx = ctx.with_publisher(shared::outbox::Publisher::new(
+            let dead = shared::clients::aws::sqs::Sqs::new(
+                shared::clients::aws::Aws::from_env()?.with_endpoint(&endpoint),
+            );
+            ctx = ctx.with_publisher(shared::runtime::outbox::Publisher::new(
                 Some(dead),
                 Some(queue_url.clone()),
                 None,
@@ -173,7 +174,7 @@ impl TestApp {
     }
 
     pub fn admin_token(&self) -> String {
-        shared::auth::sign_token(
+        shared::runtime::auth::sign_token(
             JWT_SECRET,
             ADMIN_USER,
             Some("ops@yestoryd.test"),
@@ -184,14 +185,14 @@ impl TestApp {
     }
 
     pub fn parent_token(&self, user_id: Uuid) -> String {
-        shared::auth::sign_token(JWT_SECRET, &user_id.to_string(), None, None, 3600)
+        shared::runtime::auth::sign_token(JWT_SECRET, &user_id.to_string(), None, None, 3600)
             .unwrap_or_default()
     }
 
     pub async fn db(
         &self,
     ) -> Result<tokio_postgres::Client, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(shared::db::connect(&self.db_url).await?)
+        Ok(shared::clients::db::connect(&self.db_url).await?)
     }
 
     pub async fn count(&self, sql: &str) -> Result<i64, Box<dyn std::error::Error + Send + Sync>> {

@@ -8,7 +8,7 @@ use std::time::Instant;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let url = devtools::testdb::fresh_database().await?;
-    let db = shared::db::connect(&url).await?;
+    let db = shared::clients::db::connect(&url).await?;
     let t = Instant::now();
     db.batch_execute(
         "ALTER TABLE children DISABLE TRIGGER trg_children_link_discovery_calls;

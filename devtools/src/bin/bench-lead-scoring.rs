@@ -22,7 +22,7 @@ async fn main() -> anyhow::Result<()> {
     let leads = env_usize("BENCH_LEADS", 1_000_000) as i64;
     let sample = env_usize("BENCH_SEED_SAMPLE", 2_000) as i64;
     let url = devtools::testdb::fresh_database().await?;
-    let db = shared::db::connect(&url).await?;
+    let db = shared::clients::db::connect(&url).await?;
     let t = Instant::now();
     // Families of one or two children; 80% of the messages name the child, 20% only the parent;
     // directions alternate, one outbound in ten was skipped; 60 days of history; a fifth of the
@@ -58,8 +58,8 @@ async fn main() -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
     let now: DateTime<Utc> = "2026-11-24T20:30:00Z".parse()?;
-    let config = shared::config::Config::from_pairs([("DATABASE_URL", url.as_str())]);
-    let ctx = shared::context::AppContext::build(config, 4).await?;
+    let config = shared::runtime::config::Config::from_pairs([("DATABASE_URL", url.as_str())]);
+    let ctx = shared::functions::context(config, 4).await?;
 
     let t = Instant::now();
     let first = shared::leads::cron::run(&ctx, now).await?;

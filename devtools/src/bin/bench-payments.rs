@@ -10,9 +10,9 @@ use anyhow::Context;
 use chrono::{Duration, Utc};
 use devtools::pg;
 use lambda_http::RequestExt;
-use shared::config::Config;
-use shared::context::AppContext;
 use shared::dashboard::{filters, handler, store};
+use shared::runtime::config::Config;
+use shared::runtime::context::AppContext;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -150,7 +150,7 @@ fn peak_rss_mb() -> f64 {
 /// worked before (every row, then the whole CSV, then a copy of it for the upload).
 async fn export_child(url: &str, mode: &str) -> anyhow::Result<()> {
     let bucket = std::env::var("BENCH_EXPORTS_BUCKET")?;
-    let ctx = AppContext::build(
+    let ctx = shared::functions::context(
         Config::from_pairs([
             ("DATABASE_URL", url),
             ("SUPABASE_JWT_SECRET", SECRET),
@@ -163,7 +163,13 @@ async fn export_child(url: &str, mode: &str) -> anyhow::Result<()> {
     let before = peak_rss_mb();
     let bytes = match mode {
         "streaming" => {
-            let token = shared::auth::sign_token(SECRET, "bench-admin", None, Some("admin"), 3600)?;
+            let token = shared::runtime::auth::sign_token(
+                SECRET,
+                "bench-admin",
+                None,
+                Some("admin"),
+                3600,
+            )?;
             let f = shared::functions::find("payments-list").context("payments-list")?;
             let resp = f
                 .call_http(&ctx, request("/admin/payments/export", &[], &token))
@@ -240,7 +246,7 @@ async fn export_memory(url: &str) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    shared::telemetry::init();
+    shared::runtime::telemetry::init();
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--export-child") {
         let url = std::env::var("BENCH_DATABASE_URL")?;
@@ -259,13 +265,15 @@ async fn main() -> anyhow::Result<()> {
             c.url("bench_payments")
         }
     };
-    let mut db = shared::db::connect(&url).await.context("bench database")?;
-    shared::db::migrate(&mut db).await?;
+    let mut db = shared::clients::db::connect(&url)
+        .await
+        .context("bench database")?;
+    shared::migrations::migrate(&mut db).await?;
     seed(&db).await?;
     if std::env::var_os("AWS_REGION").is_none() {
         std::env::set_var("AWS_REGION", "ap-south-1");
     }
-    let ctx = AppContext::build(
+    let ctx = shared::functions::context(
         Config::from_pairs([
             ("DATABASE_URL", url.as_str()),
             ("SUPABASE_JWT_SECRET", SECRET),
@@ -275,7 +283,8 @@ async fn main() -> anyhow::Result<()> {
         2,
     )
     .await?;
-    let token = shared::auth::sign_token(SECRET, "bench-admin", None, Some("admin"), 3600)?;
+    let token =
+        shared::runtime::auth::sign_token(SECRET, "bench-admin", None, Some("admin"), 3600)?;
     let n: usize = std::env::var("BENCH_ITERATIONS")
         .ok()
         .and_then(|s| s.parse().ok())

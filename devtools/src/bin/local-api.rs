@@ -5,9 +5,9 @@
 use anyhow::{bail, Context};
 use devtools::{demo, pg, razorpay_sim::RazorpaySim};
 use lambda_http::RequestExt;
-use shared::config::Config;
-use shared::context::AppContext;
 use shared::functions::ALL;
+use shared::runtime::config::Config;
+use shared::runtime::context::AppContext;
 use std::sync::Arc;
 
 use devtools::demo::{DEV_CAL_SECRET, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET};
@@ -40,8 +40,8 @@ async fn build_stack(quiet: bool) -> anyhow::Result<Stack> {
         cluster = Some(c);
     }
     let url = config.require("DATABASE_URL")?.to_string();
-    let mut client = shared::db::connect(&url).await?;
-    let applied = shared::db::migrate(&mut client).await?;
+    let mut client = shared::clients::db::connect(&url).await?;
+    let applied = shared::migrations::migrate(&mut client).await?;
     if !quiet && !applied.is_empty() {
         tracing::info!(?applied, "migrations applied");
     }
@@ -109,7 +109,7 @@ async fn build_stack(quiet: bool) -> anyhow::Result<Stack> {
             }
         }
     }
-    let ctx = AppContext::build(config, 16).await?;
+    let ctx = shared::functions::context(config, 16).await?;
     Ok(Stack {
         ctx: Arc::new(ctx),
         cluster,
@@ -126,21 +126,21 @@ async fn serve() -> anyhow::Result<()> {
     let (addr, server) =
         devtools::server::spawn(stack.ctx.clone(), ([127, 0, 0, 1], port).into()).await?;
     let secret = stack.ctx.config.require("SUPABASE_JWT_SECRET")?;
-    let admin = shared::auth::sign_token(
+    let admin = shared::runtime::auth::sign_token(
         secret,
         demo::ADMIN_USER_ID,
         Some("admin@yestoryd.local"),
         Some("admin"),
         86400,
     )?;
-    let parent = shared::auth::sign_token(
+    let parent = shared::runtime::auth::sign_token(
         secret,
         demo::PARENT_USER_ID,
         Some("priya@example.com"),
         None,
         86400,
     )?;
-    let coach = shared::auth::sign_token(
+    let coach = shared::runtime::auth::sign_token(
         secret,
         demo::COACH_USER_ID,
         Some("anita@example.com"),
@@ -225,7 +225,7 @@ async fn invoke(function: &str, event_file: Option<String>) -> anyhow::Result<bo
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // Logs on stderr: stdout carries `invoke`'s result alone, so it pipes into jq.
-    shared::telemetry::init_stderr();
+    shared::runtime::telemetry::init_stderr();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         None | Some("serve") => serve().await.map(|_| true),

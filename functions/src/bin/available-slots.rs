@@ -1,5 +1,5 @@
 //! GET /parent/sessions/{sessionId}/available-slots
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::lambda::run_http(&shared::scheduling::AVAILABLE_SLOTS).await
+    shared::runtime::lambda::run_http(&shared::scheduling::AVAILABLE_SLOTS).await
 }

@@ -1,5 +1,5 @@
 //! Nightly at 02:00 Asia/Kolkata: scores every lead and sends the admin digest of new hot leads.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::lambda::run_event(&shared::leads::LEAD_SCORING).await
+    shared::runtime::lambda::run_event(&shared::leads::LEAD_SCORING).await
 }

@@ -5,13 +5,13 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
-        return shared::lambda::run_event(&shared::db::MIGRATE).await;
+        return shared::runtime::lambda::run_event(&shared::migrations::MIGRATE).await;
     }
-    shared::telemetry::init();
-    let config = shared::config::Config::from_env(&shared::db::MIGRATE.all_env());
+    shared::runtime::telemetry::init();
+    let config = shared::runtime::config::Config::from_env(&shared::migrations::MIGRATE.all_env());
     if std::env::args().any(|a| a == "--check") {
         // Prints every difference and exits 1 when there is one.
-        match shared::db::check_schema(&config).await {
+        match shared::migrations::check_schema(&config).await {
             Ok(result) => println!("{result}"),
             Err(e) => {
                 eprintln!("{e}");
@@ -20,7 +20,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         }
         return Ok(());
     }
-    let result = shared::db::run_migrate(&config).await?;
+    let result = shared::migrations::run_migrate(&config).await?;
     println!("{result}");
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! SQS consumer of the notifications queue.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::lambda::run_event(&shared::notifications::DISPATCH).await
+    shared::runtime::lambda::run_event(&shared::notifications::DISPATCH).await
 }

@@ -1,5 +1,5 @@
 //! Every minute: publishes outbox rows not yet on SQS.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::lambda::run_event(&shared::notifications::RELAY).await
+    shared::runtime::lambda::run_event(&shared::notifications::RELAY).await
 }

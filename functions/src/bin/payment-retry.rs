@@ -1,5 +1,5 @@
 //! GET /payments/retry?token=
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::lambda::run_http(&shared::payments::RETRY).await
+    shared::runtime::lambda::run_http(&shared::payments::RETRY).await
 }

@@ -1,5 +1,5 @@
 //! POST /webhooks/razorpay
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::lambda::run_http(&shared::webhooks::PAYMENT_WEBHOOK).await
+    shared::runtime::lambda::run_http(&shared::webhooks::PAYMENT_WEBHOOK).await
 }

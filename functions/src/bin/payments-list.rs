@@ -1,5 +1,5 @@
 //! GET /admin/payments and /admin/payments/export
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::lambda::run_http(&shared::dashboard::LIST).await
+    shared::runtime::lambda::run_http(&shared::dashboard::LIST).await
 }

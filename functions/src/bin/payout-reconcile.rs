@@ -2,5 +2,5 @@
 //! GET /admin/payouts/{payoutId}/receipt, GET /coach/payouts/{payoutId}/receipt
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::lambda::run_http(&shared::payouts::PAYOUT_RECONCILE).await
+    shared::runtime::lambda::run_http(&shared::payouts::PAYOUT_RECONCILE).await
 }

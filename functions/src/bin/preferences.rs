@@ -1,5 +1,5 @@
 //! GET/PUT /parent/notification-preferences
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::lambda::run_http(&shared::notifications::PREFERENCES).await
+    shared::runtime::lambda::run_http(&shared::notifications::PREFERENCES).await
 }

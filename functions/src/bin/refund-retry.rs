@@ -1,5 +1,5 @@
 //! POST /admin/refunds/{terminationId}/retry
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::lambda::run_http(&shared::refunds::RETRY).await
+    shared::runtime::lambda::run_http(&shared::refunds::RETRY).await
 }

@@ -1,5 +1,5 @@
 //! Every 15 minutes: settles refunds whose answer or webhook never came.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::lambda::run_event(&shared::refunds::SYNC).await
+    shared::runtime::lambda::run_event(&shared::refunds::SYNC).await
 }

@@ -1,5 +1,5 @@
 //! POST /parent/sessions/{sessionId}/reschedule
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::lambda::run_http(&shared::scheduling::RESCHEDULE).await
+    shared::runtime::lambda::run_http(&shared::scheduling::RESCHEDULE).await
 }

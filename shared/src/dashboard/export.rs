@@ -1,7 +1,7 @@
 //! The CSV export: RFC 4180 (the csv crate), a header row, rupees and paise, IST times, and
 //! cells that a spreadsheet would run as a formula neutralised.
 use super::store::PaymentRow;
-use crate::ist::IST as Kolkata;
+use crate::common::ist::IST as Kolkata;
 
 pub const HEADER: [&str; 14] = [
     "Payment ID",

@@ -1,7 +1,7 @@
 //! The query parameters shared by the list and the export: dates are whole days in Asia/Kolkata,
 //! instants are RFC 3339; every bad parameter is named in the 400.
-use crate::http::{ApiError, FieldErrors};
-use crate::ist::IST as Kolkata;
+use crate::common::ist::IST as Kolkata;
+use crate::runtime::http::{ApiError, FieldErrors};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::HashMap;
 

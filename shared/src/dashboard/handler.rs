@@ -3,9 +3,9 @@
 use super::export::CsvStream;
 use super::filters::{ist_midnight, parse, Filters};
 use super::store::{self, PaymentRow};
-use crate::context::AppContext;
-use crate::http::{json_response, query_all, query_param, respond, ApiError};
-use crate::ist::IST as Kolkata;
+use crate::common::ist::IST as Kolkata;
+use crate::runtime::context::AppContext;
+use crate::runtime::http::{json_response, query_all, query_param, respond, ApiError};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};

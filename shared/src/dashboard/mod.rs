@@ -7,15 +7,15 @@ pub mod store;
 pub mod upload;
 
 /// `payments-list`: the list and the CSV export.
-pub static LIST: crate::function::Function = crate::function::Function {
+pub static LIST: crate::runtime::function::Function = crate::runtime::function::Function {
     name: handler::LIST_FUNCTION,
-    trigger: crate::function::Trigger::Http {
+    trigger: crate::runtime::function::Trigger::Http {
         routes: &[
-            crate::function::Route {
+            crate::runtime::function::Route {
                 method: "GET",
                 path: "/admin/payments",
             },
-            crate::function::Route {
+            crate::runtime::function::Route {
                 method: "GET",
                 path: "/admin/payments/export",
             },
@@ -23,21 +23,24 @@ pub static LIST: crate::function::Function = crate::function::Function {
         handler: |ctx, req| Box::pin(handler::handle_list(ctx, req)),
     },
     needs: &[
-        &crate::needs::DATABASE,
-        &crate::needs::JWT,
-        &crate::needs::EXPORTS,
+        &crate::runtime::needs::DATABASE,
+        &crate::runtime::needs::JWT,
+        &crate::runtime::needs::EXPORTS,
     ],
 };
 
 /// `payments-stats`: revenue, refunds and failures in Indian business days.
-pub static STATS: crate::function::Function = crate::function::Function {
+pub static STATS: crate::runtime::function::Function = crate::runtime::function::Function {
     name: handler::STATS_FUNCTION,
-    trigger: crate::function::Trigger::Http {
-        routes: &[crate::function::Route {
+    trigger: crate::runtime::function::Trigger::Http {
+        routes: &[crate::runtime::function::Route {
             method: "GET",
             path: "/admin/payments/stats",
         }],
         handler: |ctx, req| Box::pin(handler::handle_stats(ctx, req)),
     },
-    needs: &[&crate::needs::DATABASE, &crate::needs::JWT],
+    needs: &[
+        &crate::runtime::needs::DATABASE,
+        &crate::runtime::needs::JWT,
+    ],
 };

@@ -1,7 +1,7 @@
 //! The S3 side of a large export: a multipart upload fed part by part while rows stream from
 //! Postgres, so no more than one part is ever held in memory; aborted if anything fails, then
 //! a presigned GET. (A gateway: no rule here, only S3 calls.)
-use crate::aws::s3::S3Client;
+use crate::clients::aws::s3::S3Client;
 
 /// S3's smallest part (all but the last): what the export buffers before sending one.
 pub const PART_SIZE: usize = 5 * 1024 * 1024;

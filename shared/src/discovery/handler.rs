@@ -2,8 +2,8 @@
 //! (function discovery-link-report).
 use super::booking::{replay, CalEvent};
 use super::store;
-use crate::context::AppContext;
-use crate::http::{json_response, respond, ApiError};
+use crate::runtime::context::AppContext;
+use crate::runtime::http::{json_response, respond, ApiError};
 use crate::webhooks::handler::MAX_WEBHOOK_BODY;
 use crate::webhooks::{signature, store as events};
 use lambda_http::{Body, Request, Response};

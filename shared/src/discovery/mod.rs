@@ -6,27 +6,33 @@ pub mod handler;
 pub mod store;
 
 /// `cal-webhook`: `POST /webhooks/cal`.
-pub static CAL_WEBHOOK: crate::function::Function = crate::function::Function {
+pub static CAL_WEBHOOK: crate::runtime::function::Function = crate::runtime::function::Function {
     name: handler::WEBHOOK_FUNCTION,
-    trigger: crate::function::Trigger::Http {
-        routes: &[crate::function::Route {
+    trigger: crate::runtime::function::Trigger::Http {
+        routes: &[crate::runtime::function::Route {
             method: "POST",
             path: "/webhooks/cal",
         }],
         handler: |ctx, req| Box::pin(handler::handle_webhook(ctx, req)),
     },
-    needs: &[&crate::needs::DATABASE, &crate::needs::CAL_WEBHOOK],
+    needs: &[
+        &crate::runtime::needs::DATABASE,
+        &crate::runtime::needs::CAL_WEBHOOK,
+    ],
 };
 
 /// `discovery-link-report`: `GET /admin/discovery-calls/link-report`.
-pub static LINK_REPORT: crate::function::Function = crate::function::Function {
+pub static LINK_REPORT: crate::runtime::function::Function = crate::runtime::function::Function {
     name: handler::REPORT_FUNCTION,
-    trigger: crate::function::Trigger::Http {
-        routes: &[crate::function::Route {
+    trigger: crate::runtime::function::Trigger::Http {
+        routes: &[crate::runtime::function::Route {
             method: "GET",
             path: "/admin/discovery-calls/link-report",
         }],
         handler: |ctx, req| Box::pin(handler::handle_report(ctx, req)),
     },
-    needs: &[&crate::needs::DATABASE, &crate::needs::JWT],
+    needs: &[
+        &crate::runtime::needs::DATABASE,
+        &crate::runtime::needs::JWT,
+    ],
 };

@@ -3,11 +3,11 @@
 use super::coverage::{self, Target};
 use super::module_rule::{self, Module, RawModule, RowError, Topic};
 use super::store;
-use crate::context::AppContext;
-use crate::http::{
+use crate::common::sheet_rows::SheetRows;
+use crate::runtime::context::AppContext;
+use crate::runtime::http::{
     body_bytes, header, json_response, respond, ApiError, FieldErrors, SingleParams,
 };
-use crate::sheet_rows::SheetRows;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -155,7 +155,7 @@ async fn import(ctx: &AppContext, req: &Request) -> Result<Response<Body>, ApiEr
         };
         (csv_rows(bytes)?, dry)
     } else {
-        let body: ImportBody = crate::http::json_body(req, MAX_BODY)?;
+        let body: ImportBody = crate::runtime::http::json_body(req, MAX_BODY)?;
         if body.modules.len() > MAX_ROWS {
             return Err(too_many());
         }

@@ -8,24 +8,28 @@ pub mod youtube;
 
 /// `elearning-admin`: the bulk import and the coverage report (admin), and the published
 /// modules for the apps (any signed-in user).
-pub static ELEARNING_ADMIN: crate::function::Function = crate::function::Function {
-    name: handler::FUNCTION,
-    trigger: crate::function::Trigger::Http {
-        routes: &[
-            crate::function::Route {
-                method: "POST",
-                path: "/admin/elearning/modules",
-            },
-            crate::function::Route {
-                method: "GET",
-                path: "/admin/elearning/coverage",
-            },
-            crate::function::Route {
-                method: "GET",
-                path: "/elearning/modules",
-            },
+pub static ELEARNING_ADMIN: crate::runtime::function::Function =
+    crate::runtime::function::Function {
+        name: handler::FUNCTION,
+        trigger: crate::runtime::function::Trigger::Http {
+            routes: &[
+                crate::runtime::function::Route {
+                    method: "POST",
+                    path: "/admin/elearning/modules",
+                },
+                crate::runtime::function::Route {
+                    method: "GET",
+                    path: "/admin/elearning/coverage",
+                },
+                crate::runtime::function::Route {
+                    method: "GET",
+                    path: "/elearning/modules",
+                },
+            ],
+            handler: |ctx, req| Box::pin(handler::handle(ctx, req)),
+        },
+        needs: &[
+            &crate::runtime::needs::DATABASE,
+            &crate::runtime::needs::JWT,
         ],
-        handler: |ctx, req| Box::pin(handler::handle(ctx, req)),
-    },
-    needs: &[&crate::needs::DATABASE, &crate::needs::JWT],
-};
+    };

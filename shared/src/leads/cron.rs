@@ -10,8 +10,8 @@
 //! (`lead_scoring_runs`), so racing deliveries of one night send one digest.
 use super::lead_score::{changed, score};
 use super::store::{self, NewScore};
-use crate::context::AppContext;
-use crate::outbox::{enqueue_notification_as, CATEGORY_TRANSACTIONAL};
+use crate::runtime::context::AppContext;
+use crate::runtime::outbox::{enqueue_notification_as, CATEGORY_TRANSACTIONAL};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -67,7 +67,7 @@ pub async fn handle(ctx: &AppContext, event: Value) -> anyhow::Result<RunReport>
 /// Whether another batch fits before the deadline: twice the slowest batch so far, plus 10 s
 /// for the digest.
 fn time_left_for_batch(slowest: Duration) -> bool {
-    match crate::function::deadline() {
+    match crate::runtime::function::deadline() {
         None => true,
         Some(d) => {
             d.saturating_duration_since(Instant::now()) > slowest * 2 + Duration::from_secs(10)

@@ -5,15 +5,20 @@ pub mod lead_score;
 pub mod store;
 
 /// `lead-scoring-cron`: EventBridge Scheduler, 02:00 every night in Asia/Kolkata.
-pub static LEAD_SCORING: crate::function::Function = crate::function::Function {
+pub static LEAD_SCORING: crate::runtime::function::Function = crate::runtime::function::Function {
     name: cron::FUNCTION,
-    trigger: crate::function::Trigger::Schedule {
+    trigger: crate::runtime::function::Trigger::Schedule {
         expression: "cron(0 2 * * ? *)",
         timezone: Some("Asia/Kolkata"),
         input: r#"{"source":"lead-scoring-cron"}"#,
         handler: |ctx, event| {
-            Box::pin(async move { crate::function::to_json(cron::handle(ctx, event).await) })
+            Box::pin(
+                async move { crate::runtime::function::to_json(cron::handle(ctx, event).await) },
+            )
         },
     },
-    needs: &[&crate::needs::DATABASE, &crate::needs::NOTIFICATIONS_QUEUE],
+    needs: &[
+        &crate::runtime::needs::DATABASE,
+        &crate::runtime::needs::NOTIFICATIONS_QUEUE,
+    ],
 };

@@ -3,8 +3,8 @@
 use super::skill_match::{rank, Held};
 use super::specialization::{self, Entry};
 use super::store;
-use crate::context::AppContext;
-use crate::http::{
+use crate::runtime::context::AppContext;
+use crate::runtime::http::{
     json_body, json_response, path_param, respond, ApiError, FieldErrors, SingleParams,
     MAX_JSON_BODY,
 };

@@ -6,24 +6,27 @@ pub mod specialization;
 pub mod store;
 
 /// `coach-match`: `GET /admin/coaches/match`, `GET`/`PUT /admin/coaches/{coachId}/specializations`.
-pub static COACH_MATCH: crate::function::Function = crate::function::Function {
+pub static COACH_MATCH: crate::runtime::function::Function = crate::runtime::function::Function {
     name: handler::FUNCTION,
-    trigger: crate::function::Trigger::Http {
+    trigger: crate::runtime::function::Trigger::Http {
         routes: &[
-            crate::function::Route {
+            crate::runtime::function::Route {
                 method: "GET",
                 path: "/admin/coaches/match",
             },
-            crate::function::Route {
+            crate::runtime::function::Route {
                 method: "GET",
                 path: "/admin/coaches/{coachId}/specializations",
             },
-            crate::function::Route {
+            crate::runtime::function::Route {
                 method: "PUT",
                 path: "/admin/coaches/{coachId}/specializations",
             },
         ],
         handler: |ctx, req| Box::pin(handler::handle(ctx, req)),
     },
-    needs: &[&crate::needs::DATABASE, &crate::needs::JWT],
+    needs: &[
+        &crate::runtime::needs::DATABASE,
+        &crate::runtime::needs::JWT,
+    ],
 };

@@ -2,11 +2,11 @@
 //! the preference rules, and sends on each allowed channel. Every decision is a row in
 //! `communication_logs`, unique per (message, channel): a redelivered message finds its sent
 //! channels done and sends only what failed. Failed messages alone go back to SQS.
-use super::channels::Channels;
 use super::rules::{decide, Category, Channel, Decision, Preferences, Reach};
 use super::store;
 use super::templates::{render, Rendered};
-use crate::context::AppContext;
+use crate::clients::channels::Channels;
+use crate::runtime::context::AppContext;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use serde::Deserialize;
 use serde_json::Value;
@@ -269,7 +269,7 @@ pub const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_secs(
 /// concurrently, as many at once as the pool has connections (each send holds one), and the
 /// batch answers before the Lambda deadline whatever a slow provider does.
 pub async fn handle_batch(ctx: &AppContext, event: SqsEvent) -> SqsBatchResponse {
-    let stop = crate::function::deadline().map(|d| d - DEADLINE_MARGIN);
+    let stop = crate::runtime::function::deadline().map(|d| d - DEADLINE_MARGIN);
     handle_batch_until(ctx, event, stop).await
 }
 

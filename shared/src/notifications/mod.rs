@@ -1,6 +1,5 @@
 //! Gap 7 and the delivery side of every function: the outbox relay, the SQS dispatcher that
 //! honours each parent's preferences, the preferences API, and the message templates.
-pub mod channels;
 pub mod dispatch;
 pub mod preferences;
 pub mod relay;
@@ -9,56 +8,62 @@ pub mod store;
 pub mod templates;
 
 /// `preferences`: `GET`/`PUT /parent/notification-preferences`.
-pub static PREFERENCES: crate::function::Function = crate::function::Function {
+pub static PREFERENCES: crate::runtime::function::Function = crate::runtime::function::Function {
     name: preferences::FUNCTION,
-    trigger: crate::function::Trigger::Http {
+    trigger: crate::runtime::function::Trigger::Http {
         routes: &[
-            crate::function::Route {
+            crate::runtime::function::Route {
                 method: "GET",
                 path: "/parent/notification-preferences",
             },
-            crate::function::Route {
+            crate::runtime::function::Route {
                 method: "PUT",
                 path: "/parent/notification-preferences",
             },
         ],
         handler: |ctx, req| Box::pin(preferences::handle(ctx, req)),
     },
-    needs: &[&crate::needs::DATABASE, &crate::needs::JWT],
+    needs: &[
+        &crate::runtime::needs::DATABASE,
+        &crate::runtime::needs::JWT,
+    ],
 };
 
 /// `outbox-relay`: every minute, publishes outbox rows not yet on SQS.
-pub static RELAY: crate::function::Function = crate::function::Function {
+pub static RELAY: crate::runtime::function::Function = crate::runtime::function::Function {
     name: relay::FUNCTION,
-    trigger: crate::function::Trigger::Schedule {
+    trigger: crate::runtime::function::Trigger::Schedule {
         expression: "rate(1 minute)",
         timezone: None,
         input: r#"{"source":"outbox-relay"}"#,
         handler: |ctx, _event| {
-            Box::pin(async move { crate::function::to_json(relay::run_once(ctx).await) })
+            Box::pin(async move { crate::runtime::function::to_json(relay::run_once(ctx).await) })
         },
     },
-    needs: &[&crate::needs::DATABASE, &crate::needs::NOTIFICATIONS_QUEUE],
+    needs: &[
+        &crate::runtime::needs::DATABASE,
+        &crate::runtime::needs::NOTIFICATIONS_QUEUE,
+    ],
 };
 
 /// `notification-dispatch`: the SQS consumer of the notifications queue.
-pub static DISPATCH: crate::function::Function = crate::function::Function {
+pub static DISPATCH: crate::runtime::function::Function = crate::runtime::function::Function {
     name: dispatch::FUNCTION,
-    trigger: crate::function::Trigger::Queue {
+    trigger: crate::runtime::function::Trigger::Queue {
         queue: "NotificationsQueue",
         handler: |ctx, event| {
             Box::pin(async move {
                 let event: aws_lambda_events::sqs::SqsEvent = serde_json::from_value(event)?;
-                crate::function::to_json(Ok(dispatch::handle_batch(ctx, event).await))
+                crate::runtime::function::to_json(Ok(dispatch::handle_batch(ctx, event).await))
             })
         },
     },
     needs: &[
-        &crate::needs::DATABASE,
-        &crate::needs::EMAIL,
-        &crate::needs::WHATSAPP,
-        &crate::needs::ADMIN_ALERT_EMAIL,
-        &crate::needs::RETRY_LINKS,
-        &crate::needs::SITE_URL,
+        &crate::runtime::needs::DATABASE,
+        &crate::runtime::needs::EMAIL,
+        &crate::runtime::needs::WHATSAPP,
+        &crate::runtime::needs::ADMIN_ALERT_EMAIL,
+        &crate::runtime::needs::RETRY_LINKS,
+        &crate::runtime::needs::SITE_URL,
     ],
 };

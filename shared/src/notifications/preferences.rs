@@ -2,9 +2,9 @@
 //! object with defaults filled in. PUT takes a full or partial object of the seven known
 //! booleans; anything else is refused naming the key.
 use super::rules::{parse_patch, Preferences};
-use crate::context::AppContext;
-use crate::http::{json_response, respond, ApiError, MAX_JSON_BODY};
-use crate::parents;
+use super::store as parents;
+use crate::runtime::context::AppContext;
+use crate::runtime::http::{json_response, respond, ApiError, MAX_JSON_BODY};
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 
@@ -25,7 +25,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
                 ))
             }
             "PUT" => {
-                let body = Value::Object(crate::http::json_object(&req, MAX_JSON_BODY)?);
+                let body = Value::Object(crate::runtime::http::json_object(&req, MAX_JSON_BODY)?);
                 let patch = parse_patch(&body)
                     .map_err(|(field, problem)| ApiError::invalid_field(&field, problem))?;
                 // One statement merges the patch over what is stored (no lost update); the

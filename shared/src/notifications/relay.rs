@@ -2,8 +2,10 @@
 //! Lambda died between commit and publish — oldest first, bounded per run. Rows are locked with
 //! SKIP LOCKED, so two relays at once never publish the same row. Rows published over a week
 //! ago are deleted.
-use crate::context::AppContext;
-use crate::outbox::{delete_published_before, lock_due, record_attempt, KEEP_PUBLISHED_DAYS};
+use crate::runtime::context::AppContext;
+use crate::runtime::outbox::{
+    delete_published_before, lock_due, record_attempt, KEEP_PUBLISHED_DAYS,
+};
 use serde::Serialize;
 
 pub const FUNCTION: &str = "outbox-relay";

@@ -137,3 +137,38 @@ pub async fn update_result(
     )
     .await
 }
+
+/// A parent's stored notification preferences.
+pub async fn preferences(db: &impl GenericClient, parent_id: Uuid) -> R<Option<Value>> {
+    let row = db
+        .query_typed_opt(
+            "SELECT notification_preferences FROM parents WHERE id = $1",
+            &[(&parent_id, Type::UUID)],
+        )
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<_, Option<Value>>(0))
+        .transpose()?
+        .flatten())
+}
+
+/// Merges `patch` over what is stored, in one statement: concurrent PUTs that change different
+/// keys each keep their change. Returns the stored object after the merge.
+pub async fn merge_preferences(
+    db: &impl GenericClient,
+    parent_id: Uuid,
+    patch: &Value,
+) -> R<Option<Value>> {
+    let row = db
+        .query_typed_opt(
+            "UPDATE parents
+             SET notification_preferences = COALESCE(notification_preferences, '{}'::jsonb) || $2
+             WHERE id = $1 RETURNING notification_preferences",
+            &[(&parent_id, Type::UUID), (patch, Type::JSONB)],
+        )
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<_, Option<Value>>(0))
+        .transpose()?
+        .flatten())
+}

@@ -1,19 +1,11 @@
 //! Every message the functions send: email subject, text and HTML, and the WhatsApp template
 //! with its parameters. Amounts arrive in paise and are shown in rupees.
+pub use crate::clients::channels::Rendered;
 use serde_json::Value;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rendered {
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    pub whatsapp_template: &'static str,
-    pub whatsapp_params: Vec<String>,
-}
 
 /// `₹1,23,456.50` — Indian digit grouping, two decimals, from integer paise.
 pub fn format_inr(paise: i64) -> String {
-    let grouped = crate::rupees::grouped(paise);
+    let grouped = crate::common::rupees::grouped(paise);
     match grouped.strip_prefix('-') {
         Some(abs) => format!("-₹{abs}"),
         None => format!("₹{grouped}"),

@@ -5,14 +5,17 @@ pub mod retry;
 pub mod store;
 
 /// `payment-retry`: `GET /payments/retry?token=` (public).
-pub static RETRY: crate::function::Function = crate::function::Function {
+pub static RETRY: crate::runtime::function::Function = crate::runtime::function::Function {
     name: retry::FUNCTION,
-    trigger: crate::function::Trigger::Http {
-        routes: &[crate::function::Route {
+    trigger: crate::runtime::function::Trigger::Http {
+        routes: &[crate::runtime::function::Route {
             method: "GET",
             path: "/payments/retry",
         }],
         handler: |ctx, req| Box::pin(retry::handle(ctx, req)),
     },
-    needs: &[&crate::needs::DATABASE, &crate::needs::RAZORPAY_KEY_ID],
+    needs: &[
+        &crate::runtime::needs::DATABASE,
+        &crate::runtime::needs::RAZORPAY_KEY_ID,
+    ],
 };

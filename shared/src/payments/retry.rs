@@ -1,8 +1,8 @@
 //! Retry links: 32 random bytes, URL-safe base64 in the link, only their SHA-256 in the
 //! database; valid 24 hours; spent when the order is paid. `GET /payments/retry?token=` gives
 //! Razorpay Checkout what it needs to try again, and nothing else about the parent.
-use crate::context::AppContext;
-use crate::http::{json_response, query_param, respond, ApiError};
+use crate::runtime::context::AppContext;
+use crate::runtime::http::{json_response, query_param, respond, ApiError};
 use base64::Engine;
 use lambda_http::{Body, Request, Response};
 use rand::RngCore;

@@ -2,12 +2,12 @@
 //! `POST /admin/payouts/statement`, `GET /admin/payouts/{payoutId}/receipt` and
 //! `GET /coach/payouts/{payoutId}/receipt`.
 use super::{receipt, statement, store, utr};
-use crate::context::AppContext;
-use crate::http::{
+use crate::runtime::context::AppContext;
+use crate::runtime::http::{
     body_bytes, json_body, json_response, path_param, respond, ApiError, FieldErrors, SingleParams,
     MAX_JSON_BODY,
 };
-use crate::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
+use crate::runtime::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
 use chrono::{NaiveDate, Utc};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -202,10 +202,12 @@ async fn reconcile(
     let utr = utr::normalize(&body.utr_number)
         .map_err(|why| errors.add("utrNumber", why))
         .ok();
-    let today = Utc::now().with_timezone(&crate::ist::IST).date_naive();
+    let today = Utc::now()
+        .with_timezone(&crate::common::ist::IST)
+        .date_naive();
     let created = found
         .created_at
-        .with_timezone(&crate::ist::IST)
+        .with_timezone(&crate::common::ist::IST)
         .date_naive();
     let transfer_date = match NaiveDate::parse_from_str(body.transfer_date.trim(), "%Y-%m-%d") {
         Err(_) => {

@@ -1,5 +1,5 @@
 //! Gap 10: coach payout reconciliation. What a UTR may look like is `utr.rs`; the receipt PDF
-//! `receipt.rs` (rupees in Indian digits and words: `crate::rupees`); bank statement matching
+//! `receipt.rs` (rupees in Indian digits and words: `crate::common::rupees`); bank statement matching
 //! `statement.rs`.
 pub mod handler;
 pub mod receipt;
@@ -9,36 +9,37 @@ pub mod utr;
 
 /// `payout-reconcile`: the admin's payouts list, reconcile, statement matching and receipts,
 /// and the coach's own receipt.
-pub static PAYOUT_RECONCILE: crate::function::Function = crate::function::Function {
-    name: handler::FUNCTION,
-    trigger: crate::function::Trigger::Http {
-        routes: &[
-            crate::function::Route {
-                method: "GET",
-                path: "/admin/payouts",
-            },
-            crate::function::Route {
-                method: "POST",
-                path: "/admin/payouts/{payoutId}/reconcile",
-            },
-            crate::function::Route {
-                method: "POST",
-                path: "/admin/payouts/statement",
-            },
-            crate::function::Route {
-                method: "GET",
-                path: "/admin/payouts/{payoutId}/receipt",
-            },
-            crate::function::Route {
-                method: "GET",
-                path: "/coach/payouts/{payoutId}/receipt",
-            },
+pub static PAYOUT_RECONCILE: crate::runtime::function::Function =
+    crate::runtime::function::Function {
+        name: handler::FUNCTION,
+        trigger: crate::runtime::function::Trigger::Http {
+            routes: &[
+                crate::runtime::function::Route {
+                    method: "GET",
+                    path: "/admin/payouts",
+                },
+                crate::runtime::function::Route {
+                    method: "POST",
+                    path: "/admin/payouts/{payoutId}/reconcile",
+                },
+                crate::runtime::function::Route {
+                    method: "POST",
+                    path: "/admin/payouts/statement",
+                },
+                crate::runtime::function::Route {
+                    method: "GET",
+                    path: "/admin/payouts/{payoutId}/receipt",
+                },
+                crate::runtime::function::Route {
+                    method: "GET",
+                    path: "/coach/payouts/{payoutId}/receipt",
+                },
+            ],
+            handler: |ctx, req| Box::pin(handler::handle(ctx, req)),
+        },
+        needs: &[
+            &crate::runtime::needs::DATABASE,
+            &crate::runtime::needs::JWT,
+            &crate::runtime::needs::NOTIFICATIONS_QUEUE,
         ],
-        handler: |ctx, req| Box::pin(handler::handle(ctx, req)),
-    },
-    needs: &[
-        &crate::needs::DATABASE,
-        &crate::needs::JWT,
-        &crate::needs::NOTIFICATIONS_QUEUE,
-    ],
-};
+    };

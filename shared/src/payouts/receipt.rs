@@ -67,7 +67,7 @@ pub fn rows(r: &Receipt) -> Vec<(&'static str, String)> {
     let at = r
         .reconciled_at
         .map(|t| {
-            t.with_timezone(&crate::ist::IST)
+            t.with_timezone(&crate::common::ist::IST)
                 .format("%d %b %Y, %H:%M IST")
                 .to_string()
         })
@@ -81,9 +81,9 @@ pub fn rows(r: &Receipt) -> Vec<(&'static str, String)> {
         ),
         (
             "Amount",
-            format!("INR {}", crate::rupees::grouped(r.amount)),
+            format!("INR {}", crate::common::rupees::grouped(r.amount)),
         ),
-        ("In words", crate::rupees::in_words(r.amount)),
+        ("In words", crate::common::rupees::in_words(r.amount)),
         ("Bank reference (UTR)", r.utr.clone()),
         ("Transfer date", date(r.transfer_date)),
         (

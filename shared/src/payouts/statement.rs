@@ -6,7 +6,7 @@
 //! date within 5 days after the period's end → `exact`; one of the two → `likely`; neither → no
 //! proposal. No payout is proposed twice: the best pairs are taken first (both kinds of
 //! evidence, then the name, then the closest date).
-use crate::sheet_rows::SheetRows;
+use crate::common::sheet_rows::SheetRows;
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use uuid::Uuid;
@@ -279,7 +279,10 @@ pub fn propose(lines: &[Line], pending: &[Pending]) -> Vec<Option<Proposal>> {
         taken[pi] = true;
         let p = &pending[pi];
         let (name, date) = evidence(&lines[li], p);
-        let mut why = vec![format!("amount ₹{}", crate::rupees::grouped(p.amount))];
+        let mut why = vec![format!(
+            "amount ₹{}",
+            crate::common::rupees::grouped(p.amount)
+        )];
         if name {
             why.push("the coach's name is in the narration".into());
         }

@@ -3,7 +3,7 @@
 //! `n > 1` uses `<termination id>_<n>` (Razorpay keys take letters, digits, `-` and `_`). Every
 //! refund carries `notes.terminationId` and, from the second attempt on, `notes.attempt`, so a
 //! refund found in Razorpay's list or in a webhook can be matched to the attempt that made it.
-use crate::razorpay::{note_str, Refund};
+use crate::clients::razorpay::{note_str, Refund};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 

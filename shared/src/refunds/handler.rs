@@ -3,10 +3,10 @@
 use super::calculator::{self, Calculation};
 use super::store::{self, InsertError, NewTermination, RefundStatus, Termination};
 use super::{accept_effects, apply_gateway_refund, attempt, Applied};
-use crate::context::AppContext;
-use crate::http::{body_bytes, header, respond, ApiError, MAX_JSON_BODY};
-use crate::idempotency;
-use crate::razorpay::{CreateRefund, GatewayError, RazorpayClient, Refund};
+use crate::clients::razorpay::{CreateRefund, GatewayError, RazorpayClient, Refund};
+use crate::runtime::context::AppContext;
+use crate::runtime::http::{body_bytes, header, respond, ApiError, MAX_JSON_BODY};
+use crate::runtime::idempotency;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -91,7 +91,7 @@ pub(crate) fn termination_json(t: &Termination) -> Value {
 }
 
 async fn initiate(ctx: &AppContext, req: &Request, actor: &str) -> Result<(u16, Value), ApiError> {
-    let input: RefundRequest = crate::http::json_body(req, MAX_JSON_BODY)?;
+    let input: RefundRequest = crate::runtime::http::json_body(req, MAX_JSON_BODY)?;
     let coach_percent = ctx
         .config
         .coach_cost_percent()

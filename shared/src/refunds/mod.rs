@@ -7,7 +7,7 @@ pub mod retry;
 pub mod store;
 pub mod sync;
 
-use crate::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
+use crate::runtime::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
 use serde_json::json;
 use store::{RefundStatus, Termination};
 use tokio_postgres::GenericClient;
@@ -179,57 +179,57 @@ pub(crate) async fn accept_effects(
 }
 
 /// `refund-initiate`: `POST /admin/refunds`.
-pub static INITIATE: crate::function::Function = crate::function::Function {
+pub static INITIATE: crate::runtime::function::Function = crate::runtime::function::Function {
     name: handler::FUNCTION,
-    trigger: crate::function::Trigger::Http {
-        routes: &[crate::function::Route {
+    trigger: crate::runtime::function::Trigger::Http {
+        routes: &[crate::runtime::function::Route {
             method: "POST",
             path: "/admin/refunds",
         }],
         handler: |ctx, req| Box::pin(handler::handle(ctx, req)),
     },
     needs: &[
-        &crate::needs::DATABASE,
-        &crate::needs::JWT,
-        &crate::needs::RAZORPAY,
-        &crate::needs::NOTIFICATIONS_QUEUE,
-        &crate::needs::REFUND_SETTINGS,
+        &crate::runtime::needs::DATABASE,
+        &crate::runtime::needs::JWT,
+        &crate::runtime::needs::RAZORPAY,
+        &crate::runtime::needs::NOTIFICATIONS_QUEUE,
+        &crate::runtime::needs::REFUND_SETTINGS,
     ],
 };
 
 /// `refund-retry`: `POST /admin/refunds/{terminationId}/retry`.
-pub static RETRY: crate::function::Function = crate::function::Function {
+pub static RETRY: crate::runtime::function::Function = crate::runtime::function::Function {
     name: retry::FUNCTION,
-    trigger: crate::function::Trigger::Http {
-        routes: &[crate::function::Route {
+    trigger: crate::runtime::function::Trigger::Http {
+        routes: &[crate::runtime::function::Route {
             method: "POST",
             path: "/admin/refunds/{terminationId}/retry",
         }],
         handler: |ctx, req| Box::pin(retry::handle(ctx, req)),
     },
     needs: &[
-        &crate::needs::DATABASE,
-        &crate::needs::JWT,
-        &crate::needs::RAZORPAY,
-        &crate::needs::NOTIFICATIONS_QUEUE,
+        &crate::runtime::needs::DATABASE,
+        &crate::runtime::needs::JWT,
+        &crate::runtime::needs::RAZORPAY,
+        &crate::runtime::needs::NOTIFICATIONS_QUEUE,
     ],
 };
 
 /// `refund-sync-cron`: every 15 minutes, settles refunds whose answer never came.
-pub static SYNC: crate::function::Function = crate::function::Function {
+pub static SYNC: crate::runtime::function::Function = crate::runtime::function::Function {
     name: sync::FUNCTION,
-    trigger: crate::function::Trigger::Schedule {
+    trigger: crate::runtime::function::Trigger::Schedule {
         expression: "rate(15 minutes)",
         timezone: None,
         input: r#"{"source":"refund-sync-cron"}"#,
         handler: |ctx, _event| {
-            Box::pin(async move { crate::function::to_json(sync::run_once(ctx).await) })
+            Box::pin(async move { crate::runtime::function::to_json(sync::run_once(ctx).await) })
         },
     },
     needs: &[
-        &crate::needs::DATABASE,
-        &crate::needs::RAZORPAY,
-        &crate::needs::NOTIFICATIONS_QUEUE,
-        &crate::needs::REFUND_SETTINGS,
+        &crate::runtime::needs::DATABASE,
+        &crate::runtime::needs::RAZORPAY,
+        &crate::runtime::needs::NOTIFICATIONS_QUEUE,
+        &crate::runtime::needs::REFUND_SETTINGS,
     ],
 };

@@ -5,8 +5,8 @@
 //! once make one attempt: the second finds it `pending` and gets 409.
 use super::handler::{attempt_refund, termination_json, Settled};
 use super::store::{self, RefundStatus};
-use crate::context::AppContext;
-use crate::http::{json_response, path_param, respond, ApiError};
+use crate::runtime::context::AppContext;
+use crate::runtime::http::{json_response, path_param, respond, ApiError};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use uuid::Uuid;

@@ -4,8 +4,8 @@
 //! again with the same idempotency key. Never a second refund.
 use super::handler::{record_accepted, request_refund};
 use super::store::{self, RefundStatus, Termination};
-use crate::context::AppContext;
-use crate::razorpay::{GatewayError, Refund};
+use crate::clients::razorpay::{GatewayError, Refund};
+use crate::runtime::context::AppContext;
 use serde::Serialize;
 
 pub const FUNCTION: &str = "refund-sync-cron";
@@ -67,7 +67,7 @@ fn ours<'a>(t: &Termination, refunds: &'a [Refund]) -> Option<&'a Refund> {
 
 async fn sync_one(
     ctx: &AppContext,
-    gateway: &crate::razorpay::RazorpayClient,
+    gateway: &crate::clients::razorpay::RazorpayClient,
     t: &Termination,
 ) -> anyhow::Result<Outcome> {
     let refunds = gateway.list_refunds(&t.razorpay_payment_id).await?;

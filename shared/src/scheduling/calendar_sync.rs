@@ -2,9 +2,9 @@
 //! moved to the session's *current* time in the database, so late, repeated or out-of-order
 //! messages never move it back. 404/410 from Google: logged, done. 5xx, 429, timeouts: the
 //! message is reported as a batch item failure and retried (then the dead-letter queue).
-use super::google::CalendarError;
 use super::store;
-use crate::context::AppContext;
+use crate::clients::google::CalendarError;
+use crate::runtime::context::AppContext;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use chrono::Duration;
 use serde::Deserialize;

@@ -5,14 +5,16 @@ use super::reschedule_rule::{self, Refusal};
 use super::slot_rule::{self, Context, Settings};
 use super::store::{self, Session};
 use super::zone::Zone;
-use crate::config::Config;
-use crate::context::AppContext;
-use crate::http::{
+use crate::runtime::config::Config;
+use crate::runtime::context::AppContext;
+use crate::runtime::http::{
     body_bytes, header, json_response, path_param, respond, ApiError, FieldErrors, SingleParams,
     MAX_JSON_BODY,
 };
-use crate::idempotency;
-use crate::outbox::{enqueue, enqueue_notification, CATEGORY_TRANSACTIONAL, TOPIC_CALENDAR};
+use crate::runtime::idempotency;
+use crate::runtime::outbox::{
+    enqueue, enqueue_notification, CATEGORY_TRANSACTIONAL, TOPIC_CALENDAR,
+};
 use chrono::{
     DateTime, Duration, FixedOffset, LocalResult, NaiveDate, SecondsFormat, TimeZone, Utc,
 };
@@ -248,7 +250,7 @@ async fn reschedule(
     req: &Request,
     parent_id: Uuid,
 ) -> Result<(u16, Value), ApiError> {
-    let body: RescheduleBody = crate::http::json_body(req, MAX_JSON_BODY)?;
+    let body: RescheduleBody = crate::runtime::http::json_body(req, MAX_JSON_BODY)?;
     let id = session_id(req)?;
     let settings = settings(&ctx.config)?;
     let to = body.new_date_time.0.with_timezone(&Utc);

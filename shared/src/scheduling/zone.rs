@@ -27,7 +27,7 @@ impl Zone {
 
     pub fn kolkata() -> Zone {
         Zone::named("Asia/Kolkata").unwrap_or_else(|| {
-            let ist = jiff::tz::Offset::from_seconds(crate::ist::OFFSET_SECONDS)
+            let ist = jiff::tz::Offset::from_seconds(crate::common::ist::OFFSET_SECONDS)
                 .unwrap_or(jiff::tz::Offset::UTC);
             Zone(jiff::tz::TimeZone::fixed(ist))
         })
@@ -47,7 +47,7 @@ impl Zone {
 }
 
 fn fixed(offset: jiff::tz::Offset) -> FixedOffset {
-    FixedOffset::east_opt(offset.seconds()).unwrap_or(crate::ist::IST)
+    FixedOffset::east_opt(offset.seconds()).unwrap_or(crate::common::ist::IST)
 }
 
 /// The offset in force at one instant, with its zone (chrono rebuilds a zone from an offset)

@@ -1,12 +1,12 @@
 //! `POST /webhooks/razorpay`. Razorpay delivers at least once, in any order, and disables the
 //! endpoint after a day of failures: every answer is fast, and a repeat is a harmless 200.
 use super::{signature, store};
-use crate::context::AppContext;
-use crate::http::{header, json_response, respond, ApiError};
-use crate::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
+use crate::clients::razorpay::{note_str, notes_map};
 use crate::payments::{failure, retry, store as payment_store};
-use crate::razorpay::{note_str, notes_map};
 use crate::refunds::{apply_gateway_refund, store as refund_store};
+use crate::runtime::context::AppContext;
+use crate::runtime::http::{header, json_response, respond, ApiError};
+use crate::runtime::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};

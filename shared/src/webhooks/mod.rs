@@ -5,20 +5,21 @@ pub mod signature;
 pub mod store;
 
 /// `payment-webhook`: `POST /webhooks/razorpay`.
-pub static PAYMENT_WEBHOOK: crate::function::Function = crate::function::Function {
-    name: handler::FUNCTION,
-    trigger: crate::function::Trigger::Http {
-        routes: &[crate::function::Route {
-            method: "POST",
-            path: "/webhooks/razorpay",
-        }],
-        handler: |ctx, req| Box::pin(handler::handle(ctx, req)),
-    },
-    needs: &[
-        &crate::needs::DATABASE,
-        &crate::needs::RAZORPAY_WEBHOOK,
-        &crate::needs::RETRY_LINKS,
-        &crate::needs::NOTIFICATIONS_QUEUE,
-        &crate::needs::RAZORPAY_OPTIONAL,
-    ],
-};
+pub static PAYMENT_WEBHOOK: crate::runtime::function::Function =
+    crate::runtime::function::Function {
+        name: handler::FUNCTION,
+        trigger: crate::runtime::function::Trigger::Http {
+            routes: &[crate::runtime::function::Route {
+                method: "POST",
+                path: "/webhooks/razorpay",
+            }],
+            handler: |ctx, req| Box::pin(handler::handle(ctx, req)),
+        },
+        needs: &[
+            &crate::runtime::needs::DATABASE,
+            &crate::runtime::needs::RAZORPAY_WEBHOOK,
+            &crate::runtime::needs::RETRY_LINKS,
+            &crate::runtime::needs::NOTIFICATIONS_QUEUE,
+            &crate::runtime::needs::RAZORPAY_OPTIONAL,
+        ],
+    };

@@ -1,8 +1,8 @@
 //! Webhook signatures as Razorpay and Cal.com both make them: lowercase hex HMAC-SHA256 of the
 //! raw body bytes, keyed with the webhook secret. Compared in constant time; bytes, never
 //! re-serialised JSON.
-use crate::config::Config;
-use crate::http::{body_bytes, header, ApiError};
+use crate::runtime::config::Config;
+use crate::runtime::http::{body_bytes, header, ApiError};
 use hmac::{Hmac, KeyInit, Mac};
 use lambda_http::Request;
 use sha2::Sha256;

@@ -4,8 +4,9 @@
 //! `aud` = `authenticated`. The algorithm comes from the key, never from the token. Admins carry
 //! `app_metadata.role = "admin"`; parents are found by `sub`. Tokens are never logged.
 pub mod jwks;
+pub mod store;
 
-use crate::http::{header, ApiError};
+use crate::runtime::http::{header, ApiError};
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use lambda_http::Request;
 use secrecy::{ExposeSecret, SecretString};
@@ -191,7 +192,7 @@ impl JwtVerifier {
     ) -> Result<Parent, ApiError> {
         let user_id = Uuid::parse_str(&caller.user_id)
             .map_err(|_| ApiError::Forbidden("this route is for parents only".into()))?;
-        match crate::parents::id_for_user(db, user_id).await? {
+        match store::id_for_user(db, user_id).await? {
             Some(parent_id) => Ok(Parent {
                 user_id: caller.user_id,
                 parent_id,

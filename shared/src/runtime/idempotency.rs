@@ -1,7 +1,7 @@
 //! `Idempotency-Key` for admin POSTs: the same key with the same body replays the stored
 //! response; the same key with another body is a 409; a key whose first request is still
 //! running is a 409 too. Responses of 5xx are not stored, so the caller can retry.
-use crate::http::{json_response, ApiError};
+use crate::runtime::http::{json_response, ApiError};
 use deadpool_postgres::Pool;
 use lambda_http::{Body, Response};
 use serde_json::Value;

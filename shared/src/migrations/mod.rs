@@ -1,119 +1,69 @@
-//! Postgres: one small pool per cold start (TLS when the URL asks for it) and the migration
-//! runner the `migrate` binary, local-api and tests share.
+//! The schema: the migration files in order, the runner the `migrate` function, local-api and
+//! the tests share, and `migrate --check` (what the code expects of the live schema, `schema`).
+pub mod schema;
+
+use crate::clients::db::connect;
 use anyhow::Context;
-use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use std::time::Duration;
 
 /// Migrations in order. Each file is safe to re-run; `schema_migrations` also records what ran.
 pub const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_platform_tables.sql",
-        include_str!("../../migrations/0001_platform_tables.sql"),
+        include_str!("../../../migrations/0001_platform_tables.sql"),
     ),
     (
         "0002_refunds_outbox_idempotency.sql",
-        include_str!("../../migrations/0002_refunds_outbox_idempotency.sql"),
+        include_str!("../../../migrations/0002_refunds_outbox_idempotency.sql"),
     ),
     (
         "0003_webhooks_failed_payments.sql",
-        include_str!("../../migrations/0003_webhooks_failed_payments.sql"),
+        include_str!("../../../migrations/0003_webhooks_failed_payments.sql"),
     ),
     (
         "0004_notifications.sql",
-        include_str!("../../migrations/0004_notifications.sql"),
+        include_str!("../../../migrations/0004_notifications.sql"),
     ),
     (
         "0005_dashboard_indexes.sql",
-        include_str!("../../migrations/0005_dashboard_indexes.sql"),
+        include_str!("../../../migrations/0005_dashboard_indexes.sql"),
     ),
     (
         "0006_refund_attempts.sql",
-        include_str!("../../migrations/0006_refund_attempts.sql"),
+        include_str!("../../../migrations/0006_refund_attempts.sql"),
     ),
     (
         "0007_outbox_retention.sql",
-        include_str!("../../migrations/0007_outbox_retention.sql"),
+        include_str!("../../../migrations/0007_outbox_retention.sql"),
     ),
     (
         "0008_discovery_calls.sql",
-        include_str!("../../migrations/0008_discovery_calls.sql"),
+        include_str!("../../../migrations/0008_discovery_calls.sql"),
     ),
     (
         "0009_matching_lead_scoring.sql",
-        include_str!("../../migrations/0009_matching_lead_scoring.sql"),
+        include_str!("../../../migrations/0009_matching_lead_scoring.sql"),
     ),
     (
         "0010_lead_scoring_indexes.sql",
-        include_str!("../../migrations/0010_lead_scoring_indexes.sql"),
+        include_str!("../../../migrations/0010_lead_scoring_indexes.sql"),
     ),
     (
         "0011_rescheduling.sql",
-        include_str!("../../migrations/0011_rescheduling.sql"),
+        include_str!("../../../migrations/0011_rescheduling.sql"),
     ),
     (
         "0012_payouts.sql",
-        include_str!("../../migrations/0012_payouts.sql"),
+        include_str!("../../../migrations/0012_payouts.sql"),
     ),
     (
         "0013_elearning.sql",
-        include_str!("../../migrations/0013_elearning.sql"),
+        include_str!("../../../migrations/0013_elearning.sql"),
     ),
     (
         "0014_lead_score_transitions.sql",
-        include_str!("../../migrations/0014_lead_score_transitions.sql"),
+        include_str!("../../../migrations/0014_lead_score_transitions.sql"),
     ),
 ];
-
-/// How long a pooled connection may idle before its next checkout checks it first.
-pub const IDLE_CHECK_AFTER: Duration = Duration::from_secs(30);
-
-pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<Pool> {
-    let pg: tokio_postgres::Config = database_url
-        .parse()
-        .context("DATABASE_URL is not a valid PostgreSQL connection string")?;
-    let mgr_config = ManagerConfig {
-        // No round trip on a checkout: a connection used moments ago is handed out as is.
-        recycling_method: RecyclingMethod::Fast,
-    };
-    let mgr = if pg.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
-        Manager::from_config(pg, tokio_postgres::NoTls, mgr_config)
-    } else {
-        Manager::from_config(pg, tls_connector()?, mgr_config)
-    };
-    Pool::builder(mgr)
-        .max_size(max_size)
-        .runtime(Runtime::Tokio1)
-        .wait_timeout(Some(Duration::from_secs(10)))
-        .create_timeout(Some(Duration::from_secs(5)))
-        .recycle_timeout(Some(Duration::from_secs(5)))
-        // A socket that idled past IDLE_CHECK_AFTER (a Lambda frozen between requests) may be
-        // dead while it still looks open: only then one empty query checks it, before any
-        // statement runs; a dead one is dropped and a fresh connection made.
-        .pre_recycle(Hook::async_fn(|client, metrics| {
-            Box::pin(async move {
-                if metrics.last_used() >= IDLE_CHECK_AFTER {
-                    client.simple_query("").await.map_err(HookError::Backend)?;
-                }
-                Ok(())
-            })
-        }))
-        .build()
-        .context("could not build the database pool")
-}
-
-fn tls_connector() -> anyhow::Result<tokio_postgres_rustls::MakeRustlsConnect> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .context("TLS set-up failed")?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
-}
 
 /// A migration file whose first lines carry this runs outside a transaction, one statement at
 /// a time: `CREATE INDEX CONCURRENTLY` (which cannot run in a transaction) builds an index on a
@@ -314,34 +264,10 @@ async fn apply_without_transaction(
     Ok(())
 }
 
-/// Connects one plain client (migrations, tooling), driving the connection in the background.
-pub async fn connect(database_url: &str) -> anyhow::Result<tokio_postgres::Client> {
-    let pg: tokio_postgres::Config = database_url
-        .parse()
-        .context("DATABASE_URL is not a valid PostgreSQL connection string")?;
-    if pg.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
-        let (client, conn) = pg.connect(tokio_postgres::NoTls).await?;
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::warn!(error = %e, "database connection closed");
-            }
-        });
-        Ok(client)
-    } else {
-        let (client, conn) = pg.connect(tls_connector()?).await?;
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::warn!(error = %e, "database connection closed");
-            }
-        });
-        Ok(client)
-    }
-}
-
 /// The columns of the current schema (one statement).
 pub async fn live_columns(
     db: &impl tokio_postgres::GenericClient,
-) -> Result<Vec<crate::schema::LiveColumn>, tokio_postgres::Error> {
+) -> Result<Vec<crate::migrations::schema::LiveColumn>, tokio_postgres::Error> {
     db.query_typed(
         "SELECT table_name::TEXT, column_name::TEXT, data_type::TEXT, is_nullable = 'NO'
          FROM information_schema.columns WHERE table_schema = current_schema()",
@@ -350,7 +276,7 @@ pub async fn live_columns(
     .await?
     .iter()
     .map(|r| {
-        Ok(crate::schema::LiveColumn {
+        Ok(crate::migrations::schema::LiveColumn {
             table: r.try_get(0)?,
             column: r.try_get(1)?,
             data_type: r.try_get(2)?,
@@ -362,9 +288,9 @@ pub async fn live_columns(
 
 /// `migrate`: applies `migrations/`; invoked once per deploy. Its binary connects directly
 /// (`MIGRATION_DATABASE_URL`, else `DATABASE_URL`) without building a pool.
-pub static MIGRATE: crate::function::Function = crate::function::Function {
+pub static MIGRATE: crate::runtime::function::Function = crate::runtime::function::Function {
     name: "migrate",
-    trigger: crate::function::Trigger::Manual {
+    trigger: crate::runtime::function::Trigger::Manual {
         handler: |ctx, event| {
             let check = event.get("check").and_then(serde_json::Value::as_bool) == Some(true);
             Box::pin(async move {
@@ -376,11 +302,16 @@ pub static MIGRATE: crate::function::Function = crate::function::Function {
             })
         },
     },
-    needs: &[&crate::needs::DATABASE, &crate::needs::MIGRATION_DATABASE],
+    needs: &[
+        &crate::runtime::needs::DATABASE,
+        &crate::runtime::needs::MIGRATION_DATABASE,
+    ],
 };
 
 /// Schema work goes over `MIGRATION_DATABASE_URL` (a direct connection), else `DATABASE_URL`.
-fn migration_url(config: &crate::config::Config) -> Result<&str, crate::config::ConfigError> {
+fn migration_url(
+    config: &crate::runtime::config::Config,
+) -> Result<&str, crate::runtime::config::ConfigError> {
     config
         .get("MIGRATION_DATABASE_URL")
         .map(Ok)
@@ -388,7 +319,9 @@ fn migration_url(config: &crate::config::Config) -> Result<&str, crate::config::
 }
 
 /// What the `migrate` function does: connect, apply, report the files applied.
-pub async fn run_migrate(config: &crate::config::Config) -> anyhow::Result<serde_json::Value> {
+pub async fn run_migrate(
+    config: &crate::runtime::config::Config,
+) -> anyhow::Result<serde_json::Value> {
     let url = migration_url(config)?;
     let mut client = connect(url).await?;
     let applied = migrate(&mut client).await?;
@@ -397,12 +330,15 @@ pub async fn run_migrate(config: &crate::config::Config) -> anyhow::Result<serde
 }
 
 /// `migrate --check` (event `{"check": true}`): compares the live schema with what the code
-/// needs (`crate::schema::EXPECTED`) and changes nothing. Differences are an error, listed.
-pub async fn check_schema(config: &crate::config::Config) -> anyhow::Result<serde_json::Value> {
+/// needs (`crate::migrations::schema::EXPECTED`) and changes nothing. Differences are an error, listed.
+pub async fn check_schema(
+    config: &crate::runtime::config::Config,
+) -> anyhow::Result<serde_json::Value> {
     let url = migration_url(config)?;
     let client = connect(url).await?;
     let live = live_columns(&client).await?;
-    let mut differences = crate::schema::differences(crate::schema::EXPECTED, &live);
+    let mut differences =
+        crate::migrations::schema::differences(crate::migrations::schema::EXPECTED, &live);
     differences.extend(overlap_differences(&client).await?);
     if differences.is_empty() {
         return Ok(serde_json::json!({ "differences": [] }));

@@ -76,7 +76,9 @@ impl GoogleCalendar {
             anyhow::anyhow!("GOOGLE_SERVICE_ACCOUNT_KEY has no usable RSA private_key")
         })?;
         Ok(GoogleCalendar {
-            http: crate::tls::http_client_builder().timeout(TIMEOUT).build()?,
+            http: crate::clients::tls::http_client_builder()
+                .timeout(TIMEOUT)
+                .build()?,
             client_email: key.client_email,
             key: encoding,
             token_uri: key

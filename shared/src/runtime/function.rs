@@ -3,8 +3,8 @@
 //! code they run; `functions::ALL` lists them for local-api, the tests and the template check.
 //! A Lambda binary hands its own definition to `lambda::run_http` or `run_event`, so it links only its handler
 //! and only the runtime loop its trigger needs.
-use crate::context::AppContext;
-use crate::needs::Need;
+use crate::runtime::context::AppContext;
+use crate::runtime::needs::Need;
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;

@@ -82,14 +82,14 @@ pub const POST_COMMIT_BUDGET: std::time::Duration = std::time::Duration::from_mi
 /// Where each topic goes on SQS.
 #[derive(Clone)]
 pub struct Publisher {
-    sqs: Option<crate::aws::sqs::Sqs>,
+    sqs: Option<crate::clients::aws::sqs::Sqs>,
     notifications_url: Option<String>,
     calendar_url: Option<String>,
 }
 
 impl Publisher {
     pub fn new(
-        sqs: Option<crate::aws::sqs::Sqs>,
+        sqs: Option<crate::clients::aws::sqs::Sqs>,
         notifications_url: Option<String>,
         calendar_url: Option<String>,
     ) -> Self {
@@ -100,7 +100,7 @@ impl Publisher {
         }
     }
 
-    pub fn set_client(&mut self, sqs: crate::aws::sqs::Sqs) {
+    pub fn set_client(&mut self, sqs: crate::clients::aws::sqs::Sqs) {
         self.sqs = Some(sqs);
     }
 

@@ -1,15 +1,15 @@
 //! What every Lambda binary does: JSON logs, check its variables (stop naming any that is
 //! missing), build what its function needs once, then serve its trigger.
-use crate::config::Config;
-use crate::context::AppContext;
-use crate::function::{Function, Trigger};
+use crate::runtime::config::Config;
+use crate::runtime::context::AppContext;
+use crate::runtime::function::{Function, Trigger};
 
 /// Checks the variables and builds the context. Opens no database connection and looks up no
 /// AWS credentials: both happen on the first request.
 pub async fn cold_start(
     function: &'static Function,
 ) -> Result<&'static AppContext, lambda_runtime::Error> {
-    crate::telemetry::init();
+    crate::runtime::telemetry::init();
     let config = Config::from_env(&function.all_env());
     let missing = config.missing(&function.required_env());
     if !missing.is_empty() {
@@ -22,7 +22,7 @@ pub async fn cold_start(
         return Err(msg.into());
     }
     let pool_size = usize::try_from(config.u64_or("DB_POOL_SIZE", 1)?).unwrap_or(1);
-    let ctx = AppContext::for_function(function, config, pool_size.max(1)).await?;
+    let ctx = AppContext::from_needs(config, pool_size.max(1), function.needs).await?;
     // Lives for the whole execution environment, as the runtime's shared-resource pattern wants.
     Ok(Box::leak(Box::new(ctx)))
 }
@@ -53,8 +53,8 @@ pub async fn run_event(function: &'static Function) -> Result<(), lambda_runtime
     let ctx = cold_start(function).await?;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<serde_json::Value>| async move {
-            let deadline = crate::function::instant_of_epoch_ms(event.context.deadline);
-            crate::function::with_deadline(deadline, handler(ctx, event.payload))
+            let deadline = crate::runtime::function::instant_of_epoch_ms(event.context.deadline);
+            crate::runtime::function::with_deadline(deadline, handler(ctx, event.payload))
                 .await
                 .map_err(|e| lambda_runtime::Error::from(format!("{e:#}")))
         },

@@ -97,7 +97,7 @@ impl RazorpayClient {
         key_secret: SecretString,
         timeout: Duration,
     ) -> anyhow::Result<Self> {
-        let http = crate::tls::http_client_builder()
+        let http = crate::clients::tls::http_client_builder()
             .connect_timeout(Duration::from_secs(3).min(timeout))
             .timeout(timeout)
             .build()?;

@@ -7,7 +7,7 @@
 //! once per 30 s in this execution environment; a failed fetch is not tried again for 5 s, and
 //! while it fails the last good keys keep verifying. With no keys yet and no answer, the caller
 //! gets 503 with `Retry-After` (their token may well be fine), never 401.
-use crate::http::ApiError;
+use crate::runtime::http::ApiError;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use std::collections::HashMap;
@@ -66,7 +66,7 @@ impl KeySet {
             url: format!("{base}/auth/v1/.well-known/jwks.json"),
             issuer: format!("{base}/auth/v1"),
             ttl,
-            http: crate::tls::http_client_builder()
+            http: crate::clients::tls::http_client_builder()
                 .connect_timeout(Duration::from_secs(2))
                 .timeout(Duration::from_secs(3))
                 .build()?,

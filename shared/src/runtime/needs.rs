@@ -5,7 +5,14 @@
 //! Each need's builder is a function pointer: a binary links the builders (and so the AWS SDK
 //! crates) of the needs its own definition names, and no others: a function without an AWS need
 //! links no AWS SDK crate.
-use crate::context::ContextBuilder;
+
+use crate::clients::channels::{Channels, Email, WhatsApp};
+use crate::clients::razorpay::RazorpayClient;
+use crate::runtime::auth::JwtVerifier;
+use crate::runtime::config::Config;
+use crate::runtime::outbox::Publisher;
+use secrecy::SecretString;
+use std::time::Duration;
 
 pub struct Need {
     pub name: &'static str,
@@ -203,3 +210,134 @@ pub static GOOGLE_CALENDAR: Need = Need {
     optional: &["GOOGLE_CALENDAR_ID", "GOOGLE_CALENDAR_API_BASE"],
     build: Some(ContextBuilder::google),
 };
+
+/// Collects the pieces while the needs build them.
+pub struct ContextBuilder {
+    pub config: Config,
+    pub(crate) aws: Option<crate::clients::aws::Aws>,
+    pub(crate) razorpay: Option<RazorpayClient>,
+    pub(crate) jwt: Option<JwtVerifier>,
+    pub(crate) publisher: Publisher,
+    pub(crate) channels: Channels,
+    pub(crate) s3: Option<crate::clients::aws::s3::S3Client>,
+    pub(crate) google: Option<crate::clients::google::GoogleCalendar>,
+}
+
+impl ContextBuilder {
+    pub(crate) fn new(config: Config) -> Self {
+        ContextBuilder {
+            publisher: Publisher::new(
+                None,
+                config.get("NOTIFICATIONS_QUEUE_URL").map(str::to_string),
+                config.get("CALENDAR_QUEUE_URL").map(str::to_string),
+            ),
+            config,
+            aws: None,
+            razorpay: None,
+            jwt: None,
+            channels: Channels::default(),
+            s3: None,
+            google: None,
+        }
+    }
+
+    /// The one AWS HTTP client (`crate::clients::aws::Aws`) the AWS needs share, built by the first.
+    fn aws(&mut self) -> anyhow::Result<crate::clients::aws::Aws> {
+        match &self.aws {
+            Some(aws) => Ok(aws.clone()),
+            None => {
+                let aws = crate::clients::aws::Aws::from_env()?;
+                self.aws = Some(aws.clone());
+                Ok(aws)
+            }
+        }
+    }
+
+    /// The project's signing keys (`SUPABASE_URL`) and/or the legacy secret
+    /// (`SUPABASE_JWT_SECRET`): at least one, or the function does not start. The keys are
+    /// fetched on the first request that needs them, not here.
+    pub fn jwt(&mut self) -> anyhow::Result<()> {
+        let secret = self.config.get("SUPABASE_JWT_SECRET").map(str::to_string);
+        let url = self.config.get("SUPABASE_URL").map(str::to_string);
+        anyhow::ensure!(
+            secret.is_some() || url.is_some(),
+            "neither SUPABASE_URL (the project's signing keys) nor SUPABASE_JWT_SECRET (the legacy secret) is set"
+        );
+        let ttl = self.config.u64_or("SUPABASE_JWKS_TTL_SECONDS", 600)?;
+        let keys = url
+            .map(|u| {
+                crate::runtime::auth::jwks::KeySet::new(&u, std::time::Duration::from_secs(ttl))
+                    .map_err(|e| anyhow::anyhow!("SUPABASE_URL / SUPABASE_JWKS_TTL_SECONDS: {e}"))
+            })
+            .transpose()?;
+        self.jwt = Some(JwtVerifier::new(
+            secret.map(SecretString::from),
+            self.config.get("SUPABASE_JWT_ISSUER").map(str::to_string),
+            keys,
+        ));
+        Ok(())
+    }
+
+    pub fn razorpay(&mut self) -> anyhow::Result<()> {
+        if let (Some(id), Some(secret)) = (
+            self.config.get("RAZORPAY_KEY_ID"),
+            self.config.get("RAZORPAY_KEY_SECRET"),
+        ) {
+            self.razorpay = Some(RazorpayClient::new(
+                self.config.razorpay_api_base(),
+                id,
+                SecretString::from(secret.to_string()),
+                Duration::from_millis(self.config.u64_or("RAZORPAY_TIMEOUT_MS", 5000)?),
+            )?);
+        }
+        Ok(())
+    }
+
+    pub fn sqs(&mut self) -> anyhow::Result<()> {
+        let client = crate::clients::aws::sqs::Sqs::new(self.aws()?);
+        self.publisher.set_client(client);
+        Ok(())
+    }
+
+    pub fn ses(&mut self) -> anyhow::Result<()> {
+        if let Some(from) = self.config.get("EMAIL_FROM").map(str::to_string) {
+            let client = crate::clients::aws::ses::Ses::new(self.aws()?);
+            self.channels.email = Some(Email::new(client, &from));
+        }
+        Ok(())
+    }
+
+    pub fn whatsapp(&mut self) -> anyhow::Result<()> {
+        if let (Some(id), Some(token)) = (
+            self.config.get("WHATSAPP_PHONE_NUMBER_ID"),
+            self.config.get("WHATSAPP_TOKEN"),
+        ) {
+            self.channels.whatsapp = Some(WhatsApp::new(
+                self.config
+                    .get("WHATSAPP_API_BASE")
+                    .unwrap_or(crate::runtime::config::DEFAULT_WHATSAPP_API_BASE),
+                id,
+                SecretString::from(token.to_string()),
+            )?);
+        }
+        Ok(())
+    }
+
+    pub fn google(&mut self) -> anyhow::Result<()> {
+        if let Some(key) = self.config.get("GOOGLE_SERVICE_ACCOUNT_KEY") {
+            self.google = Some(crate::clients::google::GoogleCalendar::new(
+                key,
+                self.config
+                    .get("GOOGLE_CALENDAR_API_BASE")
+                    .unwrap_or(crate::clients::google::DEFAULT_API_BASE),
+                self.config.get("GOOGLE_CALENDAR_ID").unwrap_or("primary"),
+            )?);
+        }
+        Ok(())
+    }
+
+    pub fn s3(&mut self) -> anyhow::Result<()> {
+        self.s3 = Some(crate::clients::aws::s3::S3Client::new(self.aws()?));
+        Ok(())
+    }
+}

@@ -1,8 +1,18 @@
 //! The providers: Amazon SES v2 for email, the WhatsApp Business Cloud API for WhatsApp
 //! (template messages). Each send returns the provider's message id or its error text.
-use super::templates::Rendered;
 use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
+
+/// A message ready to send: the email's subject, text and HTML, and the WhatsApp template with
+/// its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub whatsapp_template: &'static str,
+    pub whatsapp_params: Vec<String>,
+}
 
 /// The providers this execution environment has.
 #[derive(Default)]
@@ -12,12 +22,12 @@ pub struct Channels {
 }
 
 pub struct Email {
-    ses: crate::aws::ses::Ses,
+    ses: crate::clients::aws::ses::Ses,
     from: String,
 }
 
 impl Email {
-    pub fn new(ses: crate::aws::ses::Ses, from: &str) -> Self {
+    pub fn new(ses: crate::clients::aws::ses::Ses, from: &str) -> Self {
         Email {
             ses,
             from: from.to_string(),
@@ -25,7 +35,7 @@ impl Email {
     }
 
     pub async fn send(&self, to: &str, r: &Rendered) -> Result<String, String> {
-        let mail = crate::aws::ses::Mail {
+        let mail = crate::clients::aws::ses::Mail {
             from: &self.from,
             to,
             subject: &r.subject,
@@ -49,7 +59,7 @@ pub struct WhatsApp {
 impl WhatsApp {
     pub fn new(base: &str, phone_number_id: &str, token: SecretString) -> anyhow::Result<Self> {
         Ok(WhatsApp {
-            http: crate::tls::http_client_builder()
+            http: crate::clients::tls::http_client_builder()
                 .timeout(Duration::from_secs(10))
                 .build()?,
             base: base.trim_end_matches('/').to_string(),
