@@ -38,7 +38,7 @@ async fn deliver(
     app: &TestApp,
     body: &[u8],
 ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-    let sig = shared::webhooks::signature::sign(CAL_SECRET.as_bytes(), body);
+    let sig = shared::runtime::inbound::signature::sign(CAL_SECRET.as_bytes(), body);
     let r = post(app, body, Some(sig)).await?;
     assert_eq!(r.status(), 200);
     Ok(r.json().await?)
@@ -125,7 +125,7 @@ async fn unsigned_forged_and_reserialised_deliveries_are_refused_and_nothing_sto
     };
     assert_eq!(
         good,
-        shared::webhooks::signature::sign(CAL_SECRET.as_bytes(), &b)
+        shared::runtime::inbound::signature::sign(CAL_SECRET.as_bytes(), &b)
     );
     let mut flipped = b.clone();
     flipped[10] ^= 1;

@@ -477,7 +477,7 @@ async fn the_dispatcher_writes_the_retry_link_at_send_time_and_the_same_one_on_r
         "data": { "childName": "Kabir", "amount": 24000, "reason": "Bank down", "failedPaymentId": failed_id } });
     let link = format!(
         "https://yestoryd.test/payment/retry?token={}",
-        shared::payments::retry::link_token(support::RETRY_LINK_SECRET.as_bytes(), failed_id)
+        shared::payments::retry_link::link_token(support::RETRY_LINK_SECRET.as_bytes(), failed_id)
     );
     let resp = shared::notifications::dispatch::handle_batch(
         &app.ctx,

@@ -81,7 +81,7 @@ async fn retry_token(app: &TestApp) -> Result<String, Box<dyn std::error::Error 
         .query_one("SELECT payload->'data'->>'failedPaymentId' FROM outbox WHERE payload->>'template' = 'payment_failed'", &[])
         .await?
         .get(0);
-    Ok(shared::payments::retry::link_token(
+    Ok(shared::payments::retry_link::link_token(
         support::RETRY_LINK_SECRET.as_bytes(),
         uuid::Uuid::parse_str(&id)?,
     ))
@@ -101,7 +101,7 @@ async fn unsigned_or_wrongly_signed_webhooks_are_refused_and_nothing_is_stored()
         app.post_webhook(&body, "evt_1", Some("")).await?.status(),
         401
     );
-    let wrong = shared::webhooks::signature::sign(b"another-secret", &body);
+    let wrong = shared::runtime::inbound::signature::sign(b"another-secret", &body);
     assert_eq!(
         app.post_webhook(&body, "evt_1", Some(&wrong))
             .await?
@@ -115,7 +115,7 @@ async fn unsigned_or_wrongly_signed_webhooks_are_refused_and_nothing_is_stored()
         401
     );
     // Signed, then one byte changed in transit.
-    let sig = shared::webhooks::signature::sign(support::WEBHOOK_SECRET.as_bytes(), &body);
+    let sig = shared::runtime::inbound::signature::sign(support::WEBHOOK_SECRET.as_bytes(), &body);
     let mut tampered = body.clone();
     let at = tampered.iter().position(|b| *b == b'4').unwrap_or(0);
     tampered[at] = b'9';
@@ -158,7 +158,7 @@ async fn base64_encoded_api_gateway_bodies_are_verified_on_the_decoded_bytes() -
         json!(""),
         json!([]),
     );
-    let sig = shared::webhooks::signature::sign(support::WEBHOOK_SECRET.as_bytes(), &body);
+    let sig = shared::runtime::inbound::signature::sign(support::WEBHOOK_SECRET.as_bytes(), &body);
     let event = json!({
         "version": "2.0", "routeKey": "POST /webhooks/razorpay", "rawPath": "/webhooks/razorpay", "rawQueryString": "",
         "headers": { "content-type": "application/json", "x-razorpay-signature": sig, "x-razorpay-event-id": "evt_b64" },
@@ -235,7 +235,7 @@ async fn the_same_event_twenty_times_at_once_has_one_effect() -> TestResult {
     assert_eq!(
         app.count(&format!(
             "SELECT COUNT(*) FROM payment_retry_tokens WHERE token_hash = '{}'",
-            shared::payments::retry::hash_token(&token)
+            shared::payments::retry_link::hash_token(&token)
         ))
         .await?,
         1
@@ -488,7 +488,7 @@ async fn retry_link_valid_expired_used_and_garbage() -> TestResult {
 
     assert_eq!(app.get_retry("garbage").await?.status(), 404);
     assert_eq!(
-        app.get_retry(&shared::payments::retry::new_token().0)
+        app.get_retry(&shared::payments::retry_link::new_token().0)
             .await?
             .status(),
         404

@@ -231,7 +231,7 @@ impl TestApp {
     ) -> reqwest::Result<reqwest::Response> {
         let sig = match signature {
             Some(s) => s.to_string(),
-            None => shared::webhooks::signature::sign(WEBHOOK_SECRET.as_bytes(), body),
+            None => shared::runtime::inbound::signature::sign(WEBHOOK_SECRET.as_bytes(), body),
         };
         let mut req = self
             .http

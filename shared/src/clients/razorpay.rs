@@ -289,3 +289,77 @@ mod tests {
         assert_eq!(error_fields(b"<html>").0, "UNKNOWN");
     }
 }
+
+// Webhook payloads: what Razorpay posts to `POST /webhooks/razorpay` (the fields we read).
+
+/// One webhook delivery: its event name, when Razorpay made it, and the entities it carries.
+#[derive(Debug, Deserialize)]
+pub struct WebhookEvent {
+    #[serde(default)]
+    pub event: String,
+    /// When Razorpay created the event (for `payment.captured`, the capture), epoch seconds.
+    #[serde(default)]
+    pub created_at: Option<i64>,
+    #[serde(default)]
+    pub payload: Payload,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Payload {
+    pub payment: Option<Wrapped<PaymentEntity>>,
+    pub refund: Option<Wrapped<RefundEntity>>,
+    pub order: Option<Wrapped<OrderEntity>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Wrapped<T> {
+    pub entity: T,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PaymentEntity {
+    pub id: String,
+    #[serde(default)]
+    pub order_id: Option<String>,
+    #[serde(default)]
+    pub amount: Option<i64>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub contact: Option<String>,
+    #[serde(default, deserialize_with = "notes_map")]
+    pub notes: Map<String, Value>,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub error_description: Option<String>,
+    #[serde(default)]
+    pub error_reason: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RefundEntity {
+    pub id: String,
+    #[serde(default)]
+    pub payment_id: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "notes_map")]
+    pub notes: Map<String, Value>,
+    #[serde(default)]
+    pub error_description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OrderEntity {
+    pub id: String,
+}
+
+/// Razorpay sends absent values as `null` or `""`; both mean nothing.
+pub fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}

@@ -177,7 +177,7 @@ fn with_retry_link<'a>(
     if let Some(obj) = data.as_object_mut() {
         obj.insert(
             "retryLink".into(),
-            Value::String(crate::payments::retry::link_url(
+            Value::String(crate::payments::service::retry_link_url(
                 site,
                 secret.as_bytes(),
                 failed_id,

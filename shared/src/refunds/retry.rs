@@ -3,7 +3,7 @@
 //! same amount, a new attempt under a new idempotency key (`attempt::idempotency_key`), the ended
 //! attempt kept in `refund_attempts`. Only a `failed` termination can be retried, so two clicks at
 //! once make one attempt: the second finds it `pending` and gets 409.
-use super::handler::{attempt_refund, termination_json, Settled};
+use super::service::{attempt_refund, termination_json, Settled};
 use super::store::{self, RefundStatus};
 use crate::runtime::context::AppContext;
 use crate::runtime::http::{json_response, path_param, respond, ApiError};

@@ -6,45 +6,7 @@ use tokio_postgres::GenericClient;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RefundStatus {
-    Pending,
-    Processing,
-    Completed,
-    Failed,
-}
-
-impl RefundStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RefundStatus::Pending => "pending",
-            RefundStatus::Processing => "processing",
-            RefundStatus::Completed => "completed",
-            RefundStatus::Failed => "failed",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "pending" => RefundStatus::Pending,
-            "processing" => RefundStatus::Processing,
-            "completed" => RefundStatus::Completed,
-            "failed" => RefundStatus::Failed,
-            _ => return None,
-        })
-    }
-    /// The states a move to `self` may start from: the machine only goes forward.
-    pub fn allowed_from(self) -> &'static [&'static str] {
-        match self {
-            RefundStatus::Pending => &[],
-            RefundStatus::Processing => &["pending"],
-            RefundStatus::Completed | RefundStatus::Failed => &["pending", "processing"],
-        }
-    }
-    pub fn is_terminal(self) -> bool {
-        matches!(self, RefundStatus::Completed | RefundStatus::Failed)
-    }
-}
+pub use super::refund_status::RefundStatus;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -2,7 +2,7 @@
 //! still pending or processing after a while, ask Razorpay for the payment's refunds, adopt the
 //! one carrying our termination id, or — when none exists and we are still pending — create it
 //! again with the same idempotency key. Never a second refund.
-use super::handler::{record_accepted, request_refund};
+use super::service::{record_accepted, request_refund};
 use super::store::{self, RefundStatus, Termination};
 use crate::clients::razorpay::{GatewayError, Refund};
 use crate::runtime::context::AppContext;

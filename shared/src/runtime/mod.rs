@@ -9,6 +9,7 @@ pub mod context;
 pub mod function;
 pub mod http;
 pub mod idempotency;
+pub mod inbound;
 pub mod lambda;
 pub mod needs;
 pub mod outbox;

@@ -114,7 +114,7 @@ pub static SITE_URL: Need = Need {
     build: None,
 };
 
-/// The key that derives payment retry links (`payments::retry::link_token`): the webhook stores
+/// The key that derives payment retry links (`payments::retry_link::link_token`): the webhook stores
 /// a link's hash, the dispatcher puts the link in the message.
 pub static RETRY_LINKS: Need = Need {
     name: "payment retry links",

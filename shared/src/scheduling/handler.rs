@@ -11,7 +11,7 @@ use crate::runtime::http::{
     body_bytes, header, json_response, path_param, respond, ApiError, FieldErrors, SingleParams,
     MAX_JSON_BODY,
 };
-use crate::runtime::idempotency;
+use crate::runtime::idempotency::{self, NextAction};
 use crate::runtime::outbox::{
     enqueue, enqueue_notification, CATEGORY_TRANSACTIONAL, TOPIC_CALENDAR,
 };
@@ -231,10 +231,12 @@ pub async fn handle_reschedule(ctx: &AppContext, req: Request) -> Response<Body>
         let bytes = body_bytes(&req, MAX_JSON_BODY)?;
         let key = header(&req, "idempotency-key");
         let scope = format!("{RESCHEDULE_FUNCTION}:{}", parent.parent_id);
-        idempotency::once(&ctx.pool, &scope, key, bytes, &rid, || {
-            reschedule(ctx, &req, parent.parent_id)
-        })
-        .await
+        let claim = match idempotency::try_processing(&ctx.pool, &scope, key, bytes).await? {
+            NextAction::ReturnSavedResponse(saved) => return Ok(saved),
+            NextAction::StartProcessing(claim) => claim,
+        };
+        let result = reschedule(ctx, &req, parent.parent_id).await;
+        idempotency::save_response(&ctx.pool, claim, &rid, result).await
     })
     .await
 }

@@ -1,8 +1,7 @@
 //! Gap 1.4 and 2: Razorpay webhooks. Verified over the raw bytes before anything is parsed,
 //! recorded once per event id in the same transaction as their effect, applied forward only.
 pub mod handler;
-pub mod signature;
-pub mod store;
+pub mod service;
 
 /// `payment-webhook`: `POST /webhooks/razorpay`.
 pub static PAYMENT_WEBHOOK: crate::runtime::function::Function =

@@ -4,9 +4,11 @@
 //! consumers dedupe.
 use deadpool_postgres::Pool;
 use serde_json::{json, Value};
-use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
+
+pub mod store;
+pub use store::{delete_published_before, lock_due, Pending};
 
 pub const TOPIC_NOTIFICATIONS: &str = "notifications";
 pub const TOPIC_CALENDAR: &str = "calendar";
@@ -35,15 +37,7 @@ pub async fn enqueue(
     if let Some(o) = payload.as_object_mut() {
         o.insert("id".into(), json!(id));
     }
-    db.execute_typed(
-        "INSERT INTO outbox (id, topic, payload) VALUES ($1, $2, $3)",
-        &[
-            (&id, Type::UUID),
-            (&topic, Type::TEXT),
-            (&payload, Type::JSONB),
-        ],
-    )
-    .await?;
+    store::insert(db, id, topic, &payload).await?;
     Ok(id)
 }
 
@@ -64,15 +58,7 @@ pub async fn enqueue_notification_as(
         "recipient": recipient,
         "data": data,
     });
-    db.execute_typed(
-        "INSERT INTO outbox (id, topic, payload) VALUES ($1, $2, $3)",
-        &[
-            (&id, Type::UUID),
-            (&TOPIC_NOTIFICATIONS, Type::TEXT),
-            (&payload, Type::JSONB),
-        ],
-    )
-    .await?;
+    store::insert(db, id, TOPIC_NOTIFICATIONS, &payload).await?;
     Ok(id)
 }
 
@@ -162,15 +148,9 @@ impl Publisher {
     async fn publish_one(&self, pool: &Pool, id: Uuid) -> anyhow::Result<bool> {
         let mut client = pool.get().await?;
         let tx = (**client).transaction().await?;
-        let row = tx
-            .query_typed_opt(
-                "SELECT topic, payload FROM outbox
-                 WHERE id = $1 AND published_at IS NULL FOR UPDATE SKIP LOCKED",
-                &[(&id, Type::UUID)],
-            )
-            .await?;
-        let Some(row) = row else { return Ok(false) };
-        let topic: String = row.try_get(0)?;
+        let Some((topic, payload)) = store::lock_unpublished(&tx, id).await? else {
+            return Ok(false);
+        };
         if self
             .queue_for(&topic)
             .is_some_and(|u| u.starts_with("local:"))
@@ -178,7 +158,6 @@ impl Publisher {
             // local-api without SQS: the message stays in the outbox table, visible there.
             return Ok(false);
         }
-        let payload: Value = row.try_get(1)?;
         let result = self.send(&topic, &payload).await;
         record_attempt(&tx, id, &result).await?;
         tx.commit().await?;
@@ -199,74 +178,11 @@ pub async fn record_attempt(
     result: &Result<(), String>,
 ) -> Result<(), tokio_postgres::Error> {
     match result {
-        Ok(()) => {
-            db.execute_typed(
-                "UPDATE outbox SET published_at = NOW(), attempts = attempts + 1, last_error = NULL
-                 WHERE id = $1",
-                &[(&id, Type::UUID)],
-            )
-            .await?
-        }
-        Err(e) => {
-            db.execute_typed(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-                   next_attempt_at = NOW() + make_interval(secs => LEAST(300, 2 ^ LEAST(attempts, 8)))
-                 WHERE id = $1",
-                &[(&id, Type::UUID), (e, Type::TEXT)],
-            )
-            .await?
-        }
+        Ok(()) => store::mark_published(db, id).await?,
+        Err(e) => store::record_failure(db, id, e).await?,
     };
     Ok(())
 }
 
-/// An outbox row waiting to be published.
-pub struct Pending {
-    pub id: Uuid,
-    pub topic: String,
-    pub payload: Value,
-}
-
-/// Locks up to `limit` unpublished rows that are due, oldest first, skipping rows another
-/// publisher holds (held until the transaction ends).
-pub async fn lock_due(
-    db: &impl GenericClient,
-    limit: i64,
-) -> Result<Vec<Pending>, tokio_postgres::Error> {
-    let rows = db
-        .query_typed(
-            "SELECT id, topic, payload FROM outbox
-             WHERE published_at IS NULL AND next_attempt_at <= NOW()
-             ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
-            &[(&limit, Type::INT8)],
-        )
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Pending {
-                id: r.try_get(0)?,
-                topic: r.try_get(1)?,
-                payload: r.try_get(2)?,
-            })
-        })
-        .collect()
-}
-
 /// How long a published row is kept (for looking into a delivery) before the relay deletes it.
 pub const KEEP_PUBLISHED_DAYS: i32 = 7;
-
-/// Deletes up to `limit` rows published more than `days` days ago; returns how many.
-pub async fn delete_published_before(
-    db: &impl GenericClient,
-    days: i32,
-    limit: i64,
-) -> Result<u64, tokio_postgres::Error> {
-    db.execute_typed(
-        "DELETE FROM outbox WHERE id IN (
-           SELECT id FROM outbox
-           WHERE published_at IS NOT NULL AND published_at < NOW() - make_interval(days => $1)
-           LIMIT $2)",
-        &[(&days, Type::INT4), (&limit, Type::INT8)],
-    )
-    .await
-}
