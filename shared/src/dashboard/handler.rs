@@ -13,7 +13,6 @@ use serde_json::{json, Value};
 pub const LIST_FUNCTION: &str = "payments-list";
 pub const STATS_FUNCTION: &str = "payments-stats";
 /// Lambda answers at most 6 MB; past this the CSV goes to S3.
-const DEFAULT_INLINE_MAX: u64 = 5_500_000;
 const EXPORT_ROW_CAP: i64 = 2_000_000;
 
 fn ist(t: DateTime<Utc>) -> String {
@@ -81,10 +80,7 @@ async fn export_csv(
 ) -> Result<Response<Body>, ApiError> {
     use futures::TryStreamExt;
     let name = file_name(f);
-    let inline_max = ctx
-        .config
-        .u64_or("EXPORT_INLINE_MAX_BYTES", DEFAULT_INLINE_MAX)
-        .unwrap_or(DEFAULT_INLINE_MAX) as usize;
+    let inline_max = ctx.settings.export_inline_max_bytes;
     let csv_err = |e: csv::Error| ApiError::Internal(anyhow::anyhow!("csv: {e}"));
     let rows = store::stream_payments(client, f, EXPORT_ROW_CAP).await?;
     futures::pin_mut!(rows);
@@ -97,8 +93,9 @@ async fn export_csv(
             csv.push(&row).map_err(csv_err)?;
             if upload.is_none() && csv.buffered() > inline_max {
                 let bucket = ctx
-                    .config
-                    .get("EXPORTS_BUCKET")
+                    .settings
+                    .exports_bucket
+                    .as_deref()
                     .ok_or_else(|| ApiError::missing_config(&["EXPORTS_BUCKET"]))?;
                 let key = format!("exports/payments/{}/{name}", uuid::Uuid::new_v4());
                 let started = super::upload::Upload::start(ctx.s3()?, bucket, &key, &name)

@@ -18,7 +18,7 @@ pub async fn handle_webhook(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(WEBHOOK_FUNCTION, req, |req, _rid| async move {
         // Cal.com sends unsigned deliveries when no secret is set: those are refused too.
         let body = signature::verified_body(
-            &ctx.config,
+            ctx.settings.cal_webhook_secret.as_ref(),
             &req,
             "CAL_WEBHOOK_SECRET",
             "X-Cal-Signature-256",

@@ -69,7 +69,7 @@ async fn resolve(
             out.phone = c.phone;
         }
     } else if r["admin"].as_bool() == Some(true) {
-        out.email = ctx.config.get("ADMIN_ALERT_EMAIL").map(str::to_string);
+        out.email = ctx.settings.admin_alert_email.clone();
         out.phone = None;
         out.email_only = true;
     }
@@ -168,8 +168,8 @@ fn with_retry_link<'a>(
         return Ok(std::borrow::Cow::Borrowed(data));
     };
     let (Some(site), Some(secret)) = (
-        ctx.config.get("SITE_URL"),
-        ctx.config.get("RETRY_LINK_SECRET"),
+        ctx.settings.site_url.as_deref(),
+        ctx.settings.retry_link_secret.as_ref(),
     ) else {
         return Err("SITE_URL and RETRY_LINK_SECRET are needed for a retry link".into());
     };
@@ -179,7 +179,7 @@ fn with_retry_link<'a>(
             "retryLink".into(),
             Value::String(crate::payments::service::retry_link_url(
                 site,
-                secret.as_bytes(),
+                secrecy::ExposeSecret::expose_secret(secret).as_bytes(),
                 failed_id,
             )),
         );

@@ -16,8 +16,9 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
             return Err(ApiError::NotFound("this payment link is not valid".into()));
         }
         let key_id = ctx
-            .config
-            .get("RAZORPAY_KEY_ID")
+            .settings
+            .razorpay_key_id
+            .as_deref()
             .ok_or_else(|| ApiError::missing_config(&["RAZORPAY_KEY_ID"]))?;
         let client = ctx.pool.get().await?;
         let link = service::find_retry_link(&**client, &token).await?;

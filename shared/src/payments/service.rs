@@ -7,6 +7,7 @@ use crate::clients::razorpay::{note_str, present, PaymentEntity, WebhookEvent};
 use crate::runtime::context::AppContext;
 use crate::runtime::http::ApiError;
 use crate::runtime::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
+use secrecy::ExposeSecret;
 use serde_json::{json, Map, Value};
 use tokio_postgres::{GenericClient, Transaction};
 use uuid::Uuid;
@@ -147,10 +148,18 @@ pub async fn record_failure(
         return Ok(("recorded_link_already_sent", None, Vec::new()));
     }
     let secret = ctx
-        .config
-        .get("RETRY_LINK_SECRET")
+        .settings
+        .retry_link_secret
+        .as_ref()
         .ok_or_else(|| ApiError::missing_config(&["RETRY_LINK_SECRET"]))?;
-    issue_token(db, secret.as_bytes(), order_id, failed_id, email.as_deref()).await?;
+    issue_token(
+        db,
+        secret.expose_secret().as_bytes(),
+        order_id,
+        failed_id,
+        email.as_deref(),
+    )
+    .await?;
     let parent_id = store::parent_for_order(db, order_id, email.as_deref()).await?;
     let id = enqueue_notification(
         tx,

@@ -188,10 +188,7 @@ pub async fn initiate(
     input: RefundRequest,
     actor: &str,
 ) -> Result<(u16, Value), ApiError> {
-    let coach_percent = ctx
-        .config
-        .coach_cost_percent()
-        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    let coach_percent = ctx.settings.coach_cost_percent;
     // Fail before writing anything when the gateway is not configured.
     let gateway = ctx.razorpay()?;
 

@@ -22,8 +22,7 @@ pub struct SyncReport {
 }
 
 pub async fn run_once(ctx: &AppContext) -> anyhow::Result<SyncReport> {
-    let min_age =
-        i64::try_from(ctx.config.u64_or("REFUND_SYNC_MIN_AGE_SECONDS", 300)?).unwrap_or(300);
+    let min_age = ctx.settings.refund_sync_min_age_seconds;
     let gateway = ctx.razorpay().map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let due = {
         let client = ctx.pool.get().await?;

@@ -1,18 +1,19 @@
-//! Configuration comes from the environment only (DESIGN §2). Which variables a function reads
-//! follows from its needs (`needs.rs`); this module holds their values and says which are missing.
+//! Configuration comes from the environment only. Which variables a function reads follows from
+//! its needs (`needs.rs`); this module holds their raw values and says which are missing;
+//! `settings.rs` types them at cold start.
 use std::collections::BTreeMap;
 use std::fmt;
 
 pub const DEFAULT_RAZORPAY_API_BASE: &str = "https://api.razorpay.com";
 pub const DEFAULT_WHATSAPP_API_BASE: &str = "https://graph.facebook.com/v21.0";
-pub const DEFAULT_COACH_COST_PERCENT: u8 = 50;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("missing environment variable(s): {}", .0.join(", "))]
     Missing(Vec<String>),
-    #[error("environment variable {name} is invalid: {reason}")]
-    Invalid { name: String, reason: String },
+    /// Each malformed variable with what is wrong with it (never its value: it may be a secret).
+    #[error("environment variable(s) invalid: {}", .0.iter().map(|(n, why)| format!("{n} {why}")).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<(String, String)>),
 }
 
 /// A snapshot of the environment. `Debug` prints names only: values may be secrets.
@@ -91,25 +92,11 @@ impl Config {
             .unwrap_or(DEFAULT_RAZORPAY_API_BASE)
     }
 
-    pub fn coach_cost_percent(&self) -> Result<u8, ConfigError> {
-        match self.get("COACH_COST_PERCENT") {
-            None => Ok(DEFAULT_COACH_COST_PERCENT),
-            Some(v) => match v.trim().parse::<u8>() {
-                Ok(p) if p <= 100 => Ok(p),
-                _ => Err(ConfigError::Invalid {
-                    name: "COACH_COST_PERCENT".into(),
-                    reason: "must be a whole number from 0 to 100".into(),
-                }),
-            },
-        }
-    }
-
     pub fn u64_or(&self, name: &str, default: u64) -> Result<u64, ConfigError> {
         match self.get(name) {
             None => Ok(default),
-            Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
-                name: name.into(),
-                reason: "must be a whole number".into(),
+            Some(v) => v.trim().parse().map_err(|_| {
+                ConfigError::Invalid(vec![(name.into(), "must be a whole number".into())])
             }),
         }
     }
@@ -134,14 +121,5 @@ mod tests {
         let printed = format!("{c:?}");
         assert!(printed.contains("RAZORPAY_KEY_SECRET"));
         assert!(!printed.contains("super-secret-value"));
-    }
-
-    #[test]
-    fn coach_percent_defaults_and_validates() {
-        assert_eq!(Config::default().coach_cost_percent().ok(), Some(50));
-        let c = Config::default().with("COACH_COST_PERCENT", "101");
-        assert!(c.coach_cost_percent().is_err());
-        let c = Config::default().with("COACH_COST_PERCENT", "40");
-        assert_eq!(c.coach_cost_percent().ok(), Some(40));
     }
 }

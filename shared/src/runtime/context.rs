@@ -12,7 +12,10 @@ use crate::runtime::outbox::Publisher;
 use deadpool_postgres::Pool;
 
 pub struct AppContext {
+    /// The raw variables (tooling reads which are missing); handlers read `settings`.
     pub config: Config,
+    /// The function's settings, typed at cold start.
+    pub settings: crate::runtime::settings::Settings,
     pub pool: Pool,
     razorpay: Option<RazorpayClient>,
     jwt: Option<JwtVerifier>,
@@ -31,6 +34,7 @@ impl AppContext {
         pool_size: usize,
         needs: &[&Need],
     ) -> anyhow::Result<Self> {
+        let settings = crate::runtime::settings::Settings::from_config(&config)?;
         let pool = crate::clients::db::pool(config.require("DATABASE_URL")?, pool_size)?;
         let mut b = ContextBuilder::new(config);
         let mut built: Vec<usize> = Vec::new();
@@ -46,6 +50,7 @@ impl AppContext {
         }
         Ok(AppContext {
             config: b.config,
+            settings,
             pool,
             razorpay: b.razorpay,
             jwt: b.jwt,

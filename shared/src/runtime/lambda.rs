@@ -21,8 +21,16 @@ pub async fn cold_start(
         tracing::error!(%msg);
         return Err(msg.into());
     }
-    let pool_size = usize::try_from(config.u64_or("DB_POOL_SIZE", 1)?).unwrap_or(1);
-    let ctx = AppContext::from_needs(config, pool_size.max(1), function.needs).await?;
+    let pool_size = match crate::runtime::settings::Settings::from_config(&config) {
+        Ok(settings) => settings.db_pool_size,
+        Err(e) => {
+            // A malformed value stops the start as a missing one does, naming the variable.
+            let msg = format!("{} cannot start: {e}", function.name);
+            tracing::error!(%msg);
+            return Err(msg.into());
+        }
+    };
+    let ctx = AppContext::from_needs(config, pool_size, function.needs).await?;
     // Lives for the whole execution environment, as the runtime's shared-resource pattern wants.
     Ok(Box::leak(Box::new(ctx)))
 }

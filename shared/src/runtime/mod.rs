@@ -13,4 +13,5 @@ pub mod inbound;
 pub mod lambda;
 pub mod needs;
 pub mod outbox;
+pub mod settings;
 pub mod telemetry;

@@ -5,7 +5,6 @@ use super::reschedule_rule::{self, Refusal};
 use super::slot_rule::{self, Context, Settings};
 use super::store::{self, Session};
 use super::zone::Zone;
-use crate::runtime::config::Config;
 use crate::runtime::context::AppContext;
 use crate::runtime::http::{
     body_bytes, header, json_response, path_param, respond, ApiError, FieldErrors, SingleParams,
@@ -27,22 +26,14 @@ use uuid::Uuid;
 pub const SLOTS_FUNCTION: &str = "available-slots";
 pub const RESCHEDULE_FUNCTION: &str = "reschedule";
 
-/// The slot rule's settings from the environment (defaults 24 h, 60 days, 30 minutes).
-pub fn settings(config: &Config) -> Result<Settings, ApiError> {
-    let read = |name: &str, default: u64, max: u64| -> Result<i64, ApiError> {
-        match config.u64_or(name, default) {
-            Ok(v) if (1..=max).contains(&v) => Ok(v as i64),
-            _ => Err(ApiError::unavailable(format!(
-                "{name} must be a whole number from 1 to {max}"
-            ))),
-        }
-    };
-    let grid = read("SLOT_GRID_MINUTES", 30, 720)?;
-    Ok(Settings {
-        notice: Duration::hours(read("RESCHEDULE_NOTICE_HOURS", 24, 24 * 30)?),
-        horizon: Duration::days(read("RESCHEDULE_HORIZON_DAYS", 60, 366)?),
-        grid_minutes: grid as u32,
-    })
+/// The slot rule's settings, from the function's typed settings (defaults 24 h, 60 days, 30
+/// minutes).
+pub fn settings(s: &crate::runtime::settings::Settings) -> Settings {
+    Settings {
+        notice: Duration::hours(s.reschedule_notice_hours),
+        horizon: Duration::days(s.reschedule_horizon_days),
+        grid_minutes: s.slot_grid_minutes,
+    }
 }
 
 fn session_id(req: &Request) -> Result<Uuid, ApiError> {
@@ -130,7 +121,7 @@ pub async fn handle_slots(ctx: &AppContext, req: Request) -> Response<Body> {
             parsed
         });
         errors.into_result()?;
-        let settings = settings(&ctx.config)?;
+        let settings = settings(&ctx.settings);
         let s = store::session_for_parent(&**client, id, parent.parent_id)
             .await?
             .ok_or_else(not_found)?;
@@ -254,7 +245,7 @@ async fn reschedule(
 ) -> Result<(u16, Value), ApiError> {
     let body: RescheduleBody = crate::runtime::http::json_body(req, MAX_JSON_BODY)?;
     let id = session_id(req)?;
-    let settings = settings(&ctx.config)?;
+    let settings = settings(&ctx.settings);
     let to = body.new_date_time.0.with_timezone(&Utc);
     let offset = *body.new_date_time.0.offset();
     let reason = body.reason.map(|r| r.0).filter(|r| !r.is_empty());

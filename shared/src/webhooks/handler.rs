@@ -14,7 +14,7 @@ pub const FUNCTION: &str = "payment-webhook";
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(FUNCTION, req, |req, _rid| async move {
         let body = signature::verified_body(
-            &ctx.config,
+            ctx.settings.razorpay_webhook_secret.as_ref(),
             &req,
             "RAZORPAY_WEBHOOK_SECRET",
             "X-Razorpay-Signature",

@@ -1,24 +1,24 @@
 //! Webhook signatures as Razorpay and Cal.com both make them: lowercase hex HMAC-SHA256 of the
 //! raw body bytes, keyed with the webhook secret. Compared in constant time; bytes, never
 //! re-serialised JSON.
-use crate::runtime::config::Config;
 use crate::runtime::http::{body_bytes, header, ApiError};
 use hmac::{Hmac, KeyInit, Mac};
 use lambda_http::Request;
+use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
-/// The body of a signed webhook, checked in this order: the secret is configured (503), the
+/// The body of a signed webhook, checked in this order: the secret (`secret_var`) is configured (503), the
 /// body is at most `limit` bytes (413), the signature header `signature_header` is there and
 /// matches the exact bytes (401). Nothing is parsed before that.
 pub fn verified_body<'r>(
-    config: &Config,
+    secret: Option<&SecretString>,
     req: &'r Request,
     secret_var: &'static str,
     signature_header: &str,
     limit: usize,
 ) -> Result<&'r [u8], ApiError> {
-    let secret = config
-        .get(secret_var)
+    let secret = secret
+        .map(ExposeSecret::expose_secret)
         .ok_or_else(|| ApiError::missing_config(&[secret_var]))?;
     let body = body_bytes(req, limit)?;
     let sig = header(req, &signature_header.to_ascii_lowercase())
