@@ -13,10 +13,16 @@ fn set(vars: &[(&str, &str)]) {
 async fn a_malformed_setting_stops_the_start_naming_it() -> anyhow::Result<()> {
     set(&[
         ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none"),
-        ("SUPABASE_JWT_SECRET", "cold-start-test-secret-000000000000000"),
+        (
+            "SUPABASE_JWT_SECRET",
+            "cold-start-test-secret-000000000000000",
+        ),
         ("RAZORPAY_KEY_ID", "rzp_test_x"),
         ("RAZORPAY_KEY_SECRET", "secret-x"),
-        ("NOTIFICATIONS_QUEUE_URL", "http://127.0.0.1:1/000000000000/q"),
+        (
+            "NOTIFICATIONS_QUEUE_URL",
+            "http://127.0.0.1:1/000000000000/q",
+        ),
         ("CALENDAR_QUEUE_URL", "http://127.0.0.1:1/000000000000/c"),
         ("EMAIL_FROM", "noreply@yestoryd.test"),
         ("ADMIN_ALERT_EMAIL", "alerts@yestoryd.test"),
@@ -25,9 +31,10 @@ async fn a_malformed_setting_stops_the_start_naming_it() -> anyhow::Result<()> {
         ("AWS_ACCESS_KEY_ID", "testing"),
         ("AWS_SECRET_ACCESS_KEY", "testing"),
     ]);
-    let error = |r: Result<&'static shared::runtime::context::AppContext, lambda_runtime::Error>| {
-        r.err().map(|e| e.to_string()).unwrap_or_default()
-    };
+    let error = |r: Result<
+        &'static shared::runtime::context::AppContext,
+        lambda_runtime::Error,
+    >| { r.err().map(|e| e.to_string()).unwrap_or_default() };
 
     // Valid values: the context is built (no connection is opened at cold start).
     set(&[("COACH_COST_PERCENT", "40")]);

@@ -1,63 +1,57 @@
-//! The local API server: every HTTP route of every function on one port, through one axum
-//! router built from the function list (API Gateway's `{param}` path syntax is axum's too).
+//! The local API server: every HTTP route of every function on one port. axum serves; the
+//! runtime's router (the Lambda runner's) matches each request to its function's route.
 //! Each request is handed to the very handler its Lambda binary calls, as the same
 //! `lambda_http::Request`.
 use axum::body::Bytes;
-use axum::extract::{Path, Request as AxumRequest, State};
+use axum::extract::{Request as AxumRequest, State};
 use axum::response::Response as AxumResponse;
-use axum::routing::{MethodFilter, MethodRouter};
 use axum::Router;
 use lambda_http::RequestExt;
 use shared::runtime::context::AppContext;
-use shared::runtime::function::Function;
+use shared::runtime::function::{Function, Route};
 use shared::runtime::http::ApiError;
-use std::collections::{BTreeMap, HashMap};
+use shared::runtime::router::{self, NoRoute};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// API Gateway's own payload limit; handlers apply their tighter ones.
 const GATEWAY_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
-fn method_filter(method: &str) -> MethodFilter {
-    match method {
-        "GET" => MethodFilter::GET,
-        "POST" => MethodFilter::POST,
-        "PUT" => MethodFilter::PUT,
-        "DELETE" => MethodFilter::DELETE,
-        "PATCH" => MethodFilter::PATCH,
-        _ => MethodFilter::OPTIONS,
-    }
+pub fn router(ctx: Arc<AppContext>) -> Router {
+    Router::new()
+        .fallback(serve)
+        .layer(axum::extract::DefaultBodyLimit::max(GATEWAY_BODY_LIMIT))
+        .with_state(ctx)
 }
 
-pub fn router(ctx: Arc<AppContext>) -> Router {
-    let mut by_path: BTreeMap<&'static str, MethodRouter<Arc<AppContext>>> = BTreeMap::new();
-    for (route, function) in shared::functions::routes() {
-        let handler = move |State(ctx): State<Arc<AppContext>>,
-                            params: Option<Path<HashMap<String, String>>>,
-                            req: AxumRequest| async move {
-            let params = params.map(|Path(p)| p).unwrap_or_default();
-            handle(ctx, function, params, req).await
-        };
-        let entry = by_path.remove(route.path).unwrap_or_default();
-        by_path.insert(route.path, entry.on(method_filter(route.method), handler));
-    }
-    let mut app = Router::new();
-    for (path, methods) in by_path {
-        app = app.route(path, methods);
-    }
-    app.fallback(|req: AxumRequest| async move {
-        let rid = uuid::Uuid::new_v4().to_string();
-        to_axum(
-            ApiError::NotFound(format!(
-                "no route for {} {}",
-                req.method(),
-                req.uri().path()
-            ))
+/// Every request is matched by the runtime's router (the one the Lambda runner uses) against
+/// every function's routes: no route is a 404, a route's path with another method a 405.
+async fn serve(State(ctx): State<Arc<AppContext>>, req: AxumRequest) -> AxumResponse {
+    let rid = uuid::Uuid::new_v4().to_string();
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let all: Vec<&'static Route> = shared::functions::routes().map(|(r, _)| r).collect();
+    match router::find(all.iter().copied(), &method, &path) {
+        Ok((route, params)) => {
+            let function = shared::functions::routes()
+                .find(|(r, _)| std::ptr::eq(*r, route))
+                .map(|(_, f)| f);
+            match function {
+                Some(function) => handle(ctx, function, params.into_iter().collect(), req).await,
+                None => to_axum(ApiError::NotFound("no such route".into()).into_response(&rid)),
+            }
+        }
+        Err(NoRoute::Method(methods)) => to_axum(
+            ApiError::MethodNotAllowed {
+                allowed: methods.join(", "),
+            }
             .into_response(&rid),
-        )
-    })
-    .layer(axum::extract::DefaultBodyLimit::max(GATEWAY_BODY_LIMIT))
-    .with_state(ctx)
+        ),
+        Err(NoRoute::Path) => {
+            to_axum(ApiError::NotFound(format!("no route for {method} {path}")).into_response(&rid))
+        }
+    }
 }
 
 pub async fn spawn(

@@ -5,12 +5,25 @@ use super::filters::{ist_midnight, parse, Filters};
 use super::store::{self, PaymentRow};
 use crate::common::ist::IST as Kolkata;
 use crate::runtime::context::AppContext;
+use crate::runtime::function::Route;
 use crate::runtime::http::{json_response, query_all, query_param, respond, ApiError};
+use crate::runtime::router::matched;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 
 pub const LIST_FUNCTION: &str = "payments-list";
+
+// The routes this function serves (its declaration lists them; `router::matched` says which
+// one a request came by).
+pub const LIST: Route = Route {
+    method: "GET",
+    path: "/admin/payments",
+};
+pub const EXPORT: Route = Route {
+    method: "GET",
+    path: "/admin/payments/export",
+};
 pub const STATS_FUNCTION: &str = "payments-stats";
 /// Lambda answers at most 6 MB; past this the CSV goes to S3.
 const EXPORT_ROW_CAP: i64 = 2_000_000;
@@ -36,7 +49,7 @@ fn row_json(r: &PaymentRow) -> Value {
 pub async fn handle_list(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(LIST_FUNCTION, req, |req, _rid| async move {
         ctx.jwt()?.require_admin(&req).await?;
-        let export = req.uri().path().trim_end_matches('/').ends_with("/export");
+        let export = matched(&req).copied() == Some(EXPORT);
         let filters = parse(&query_all(&req), !export)?;
         let client = ctx.pool.get().await?;
         if export {

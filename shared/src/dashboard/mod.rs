@@ -10,16 +10,7 @@ pub mod upload;
 pub static LIST: crate::runtime::function::Function = crate::runtime::function::Function {
     name: handler::LIST_FUNCTION,
     trigger: crate::runtime::function::Trigger::Http {
-        routes: &[
-            crate::runtime::function::Route {
-                method: "GET",
-                path: "/admin/payments",
-            },
-            crate::runtime::function::Route {
-                method: "GET",
-                path: "/admin/payments/export",
-            },
-        ],
+        routes: &[handler::LIST, handler::EXPORT],
         handler: |ctx, req| Box::pin(handler::handle_list(ctx, req)),
     },
     needs: &[

@@ -5,30 +5,48 @@ use super::module_rule::{self, Module, RawModule, RowError, Topic};
 use super::store;
 use crate::common::sheet_rows::SheetRows;
 use crate::runtime::context::AppContext;
+use crate::runtime::function::Route;
 use crate::runtime::http::{
     body_bytes, header, json_response, respond, ApiError, FieldErrors, SingleParams,
 };
+use crate::runtime::router::matched;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use tokio_postgres::error::SqlState;
 
 pub const FUNCTION: &str = "elearning-admin";
+
+// The routes this function serves (its declaration lists them; `router::matched` says which
+// one a request came by).
+pub const IMPORT: Route = Route {
+    method: "POST",
+    path: "/admin/elearning/modules",
+};
+pub const COVERAGE: Route = Route {
+    method: "GET",
+    path: "/admin/elearning/coverage",
+};
+pub const PUBLISHED: Route = Route {
+    method: "GET",
+    path: "/elearning/modules",
+};
 pub const MAX_ROWS: usize = 2_000;
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(FUNCTION, req, |req, _rid| async move {
-        let path = req.uri().path().trim_end_matches('/').to_string();
-        if !path.starts_with("/admin/") {
+        let route = matched(&req).copied();
+        if route == Some(PUBLISHED) {
             ctx.jwt()?.caller(&req).await?;
             return published(ctx, &req).await;
         }
         ctx.jwt()?.require_admin(&req).await?;
-        if path.ends_with("/coverage") {
-            return report(ctx, &req).await;
+        match route {
+            Some(COVERAGE) => report(ctx, &req).await,
+            Some(IMPORT) => import(ctx, &req).await,
+            _ => Err(ApiError::NotFound("no such route".into())),
         }
-        import(ctx, &req).await
     })
     .await
 }

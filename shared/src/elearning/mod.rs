@@ -12,20 +12,7 @@ pub static ELEARNING_ADMIN: crate::runtime::function::Function =
     crate::runtime::function::Function {
         name: handler::FUNCTION,
         trigger: crate::runtime::function::Trigger::Http {
-            routes: &[
-                crate::runtime::function::Route {
-                    method: "POST",
-                    path: "/admin/elearning/modules",
-                },
-                crate::runtime::function::Route {
-                    method: "GET",
-                    path: "/admin/elearning/coverage",
-                },
-                crate::runtime::function::Route {
-                    method: "GET",
-                    path: "/elearning/modules",
-                },
-            ],
+            routes: &[handler::IMPORT, handler::COVERAGE, handler::PUBLISHED],
             handler: |ctx, req| Box::pin(handler::handle(ctx, req)),
         },
         needs: &[

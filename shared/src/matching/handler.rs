@@ -4,16 +4,33 @@ use super::skill_match::{rank, Held};
 use super::specialization::{self, Entry};
 use super::store;
 use crate::runtime::context::AppContext;
+use crate::runtime::function::Route;
 use crate::runtime::http::{
     json_body, json_response, path_param, respond, ApiError, FieldErrors, SingleParams,
     MAX_JSON_BODY,
 };
+use crate::runtime::router::matched;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 pub const FUNCTION: &str = "coach-match";
+
+// The routes this function serves (its declaration lists them; `router::matched` says which
+// one a request came by).
+pub const MATCH: Route = Route {
+    method: "GET",
+    path: "/admin/coaches/match",
+};
+pub const SPECIALIZATIONS: Route = Route {
+    method: "GET",
+    path: "/admin/coaches/{coachId}/specializations",
+};
+pub const REPLACE_SPECIALIZATIONS: Route = Route {
+    method: "PUT",
+    path: "/admin/coaches/{coachId}/specializations",
+};
 pub const DEFAULT_LIMIT: usize = 5;
 pub const MAX_LIMIT: usize = 50;
 
@@ -78,13 +95,13 @@ fn set_json(coach: Uuid, set: &[Held]) -> serde_json::Value {
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(FUNCTION, req, |req, _rid| async move {
         let admin = ctx.jwt()?.require_admin(&req).await?;
-        let path = req.uri().path().trim_end_matches('/');
-        if path.ends_with("/admin/coaches/match") {
+        let route = matched(&req).copied();
+        if route == Some(MATCH) {
             return find_matches(ctx, &req).await;
         }
         let coach = coach_id(&req)?;
-        match req.method().as_str() {
-            "PUT" => replace_set(ctx, &req, coach, &admin.user_id).await,
+        match route {
+            Some(REPLACE_SPECIALIZATIONS) => replace_set(ctx, &req, coach, &admin.user_id).await,
             _ => {
                 let client = ctx.pool.get().await?;
                 let (exists, set) = tokio::try_join!(

@@ -10,18 +10,9 @@ pub static COACH_MATCH: crate::runtime::function::Function = crate::runtime::fun
     name: handler::FUNCTION,
     trigger: crate::runtime::function::Trigger::Http {
         routes: &[
-            crate::runtime::function::Route {
-                method: "GET",
-                path: "/admin/coaches/match",
-            },
-            crate::runtime::function::Route {
-                method: "GET",
-                path: "/admin/coaches/{coachId}/specializations",
-            },
-            crate::runtime::function::Route {
-                method: "PUT",
-                path: "/admin/coaches/{coachId}/specializations",
-            },
+            handler::MATCH,
+            handler::SPECIALIZATIONS,
+            handler::REPLACE_SPECIALIZATIONS,
         ],
         handler: |ctx, req| Box::pin(handler::handle(ctx, req)),
     },

@@ -11,16 +11,7 @@ pub mod templates;
 pub static PREFERENCES: crate::runtime::function::Function = crate::runtime::function::Function {
     name: preferences::FUNCTION,
     trigger: crate::runtime::function::Trigger::Http {
-        routes: &[
-            crate::runtime::function::Route {
-                method: "GET",
-                path: "/parent/notification-preferences",
-            },
-            crate::runtime::function::Route {
-                method: "PUT",
-                path: "/parent/notification-preferences",
-            },
-        ],
+        routes: &[preferences::GET_PREFERENCES, preferences::PUT_PREFERENCES],
         handler: |ctx, req| Box::pin(preferences::handle(ctx, req)),
     },
     needs: &[

@@ -4,11 +4,24 @@
 use super::rules::{parse_patch, Preferences};
 use super::store as parents;
 use crate::runtime::context::AppContext;
+use crate::runtime::function::Route;
 use crate::runtime::http::{json_response, respond, ApiError, MAX_JSON_BODY};
+use crate::runtime::router::matched;
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 
 pub const FUNCTION: &str = "preferences";
+
+// The routes this function serves (its declaration lists them; `router::matched` says which
+// one a request came by).
+pub const GET_PREFERENCES: Route = Route {
+    method: "GET",
+    path: "/parent/notification-preferences",
+};
+pub const PUT_PREFERENCES: Route = Route {
+    method: "PUT",
+    path: "/parent/notification-preferences",
+};
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(FUNCTION, req, |req, _rid| async move {
@@ -16,15 +29,15 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
         let caller = jwt.caller(&req).await?;
         let client = ctx.pool.get().await?;
         let parent = jwt.require_parent(&**client, caller).await?;
-        match req.method().as_str() {
-            "GET" => {
+        match matched(&req).copied() {
+            Some(GET_PREFERENCES) => {
                 let stored = parents::preferences(&**client, parent.parent_id).await?;
                 Ok(json_response(
                     200,
                     &Preferences::from_stored(stored.as_ref()).to_json(),
                 ))
             }
-            "PUT" => {
+            Some(PUT_PREFERENCES) => {
                 let body = Value::Object(crate::runtime::http::json_object(&req, MAX_JSON_BODY)?);
                 let patch = parse_patch(&body)
                     .map_err(|(field, problem)| ApiError::invalid_field(&field, problem))?;

@@ -3,11 +3,13 @@
 //! `GET /coach/payouts/{payoutId}/receipt`.
 use super::{receipt, statement, store, utr};
 use crate::runtime::context::AppContext;
+use crate::runtime::function::Route;
 use crate::runtime::http::{
     body_bytes, json_body, json_response, path_param, respond, ApiError, FieldErrors, SingleParams,
     MAX_JSON_BODY,
 };
 use crate::runtime::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
+use crate::runtime::router::matched;
 use chrono::{NaiveDate, Utc};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -16,6 +18,29 @@ use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 pub const FUNCTION: &str = "payout-reconcile";
+
+// The routes this function serves (its declaration lists them; `router::matched` says which
+// one a request came by).
+pub const LIST: Route = Route {
+    method: "GET",
+    path: "/admin/payouts",
+};
+pub const RECONCILE: Route = Route {
+    method: "POST",
+    path: "/admin/payouts/{payoutId}/reconcile",
+};
+pub const STATEMENT: Route = Route {
+    method: "POST",
+    path: "/admin/payouts/statement",
+};
+pub const RECEIPT: Route = Route {
+    method: "GET",
+    path: "/admin/payouts/{payoutId}/receipt",
+};
+pub const COACH_RECEIPT: Route = Route {
+    method: "GET",
+    path: "/coach/payouts/{payoutId}/receipt",
+};
 /// A bank statement upload (Lambda's own request limit is 6 MB).
 pub const MAX_STATEMENT: usize = 4 * 1024 * 1024;
 pub const STATUSES: [&str; 3] = ["pending", "completed", "failed"];
@@ -36,17 +61,16 @@ pub fn receipt_path(id: Uuid) -> String {
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(FUNCTION, req, |req, _rid| async move {
-        let path = req.uri().path().trim_end_matches('/').to_string();
-        let method = req.method().as_str().to_string();
-        if path.starts_with("/coach/") {
+        let route = matched(&req).copied();
+        if route == Some(COACH_RECEIPT) {
             return coach_receipt(ctx, &req).await;
         }
         let admin = ctx.jwt()?.require_admin(&req).await?;
-        match (method.as_str(), path.rsplit('/').next().unwrap_or("")) {
-            ("GET", "payouts") => list(ctx, &req).await,
-            ("POST", "statement") => match_statement(ctx, &req).await,
-            ("POST", "reconcile") => reconcile(ctx, &req, &admin.actor()).await,
-            ("GET", "receipt") => {
+        match route {
+            Some(LIST) => list(ctx, &req).await,
+            Some(STATEMENT) => match_statement(ctx, &req).await,
+            Some(RECONCILE) => reconcile(ctx, &req, &admin.actor()).await,
+            Some(RECEIPT) => {
                 let id = payout_id(&req)?;
                 let client = ctx.pool.get().await?;
                 let p = store::get(&**client, id).await?.ok_or_else(not_found)?;

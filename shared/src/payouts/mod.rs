@@ -14,26 +14,11 @@ pub static PAYOUT_RECONCILE: crate::runtime::function::Function =
         name: handler::FUNCTION,
         trigger: crate::runtime::function::Trigger::Http {
             routes: &[
-                crate::runtime::function::Route {
-                    method: "GET",
-                    path: "/admin/payouts",
-                },
-                crate::runtime::function::Route {
-                    method: "POST",
-                    path: "/admin/payouts/{payoutId}/reconcile",
-                },
-                crate::runtime::function::Route {
-                    method: "POST",
-                    path: "/admin/payouts/statement",
-                },
-                crate::runtime::function::Route {
-                    method: "GET",
-                    path: "/admin/payouts/{payoutId}/receipt",
-                },
-                crate::runtime::function::Route {
-                    method: "GET",
-                    path: "/coach/payouts/{payoutId}/receipt",
-                },
+                handler::LIST,
+                handler::RECONCILE,
+                handler::STATEMENT,
+                handler::RECEIPT,
+                handler::COACH_RECEIPT,
             ],
             handler: |ctx, req| Box::pin(handler::handle(ctx, req)),
         },

@@ -15,12 +15,7 @@ pub type HttpHandler = for<'a> fn(&'a AppContext, Request) -> BoxFuture<'a, Resp
 /// A cron, queue or manual handler: the event as JSON in, the result as JSON out.
 pub type EventHandler = for<'a> fn(&'a AppContext, Value) -> BoxFuture<'a, anyhow::Result<Value>>;
 
-/// One HTTP route in API Gateway syntax (`/admin/refunds/{terminationId}/retry`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route {
-    pub method: &'static str,
-    pub path: &'static str,
-}
+pub use crate::runtime::router::Route;
 
 #[derive(Clone, Copy)]
 pub enum Trigger {
@@ -91,10 +86,11 @@ impl Function {
         out
     }
 
-    /// Runs the function once: an HTTP request or an event.
+    /// Runs the function once: an HTTP request (matched to one of its routes first, as the
+    /// Lambda runner does) or an event.
     pub async fn call_http(&self, ctx: &AppContext, req: Request) -> Option<Response<Body>> {
         match self.trigger {
-            Trigger::Http { handler, .. } => Some(handler(ctx, req).await),
+            Trigger::Http { routes, handler } => Some(serve_http(ctx, routes, handler, req).await),
             _ => None,
         }
     }
@@ -106,6 +102,21 @@ impl Function {
             | Trigger::Manual { handler } => handler(ctx, event).await,
             Trigger::Http { .. } => anyhow::bail!("{} is an HTTP function", self.name),
         }
+    }
+}
+
+/// One HTTP request through the router to the handler: a request that matches none of the
+/// routes is answered here (404, or 405 naming the methods the path has).
+pub async fn serve_http(
+    ctx: &AppContext,
+    routes: &'static [Route],
+    handler: HttpHandler,
+    req: Request,
+) -> Response<Body> {
+    let rid = crate::runtime::http::request_id(&req);
+    match crate::runtime::router::route(routes, req) {
+        Ok(req) => handler(ctx, req).await,
+        Err(refused) => refused.into_response(&rid),
     }
 }
 

@@ -17,6 +17,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// The path is a route's, the method is not: `allowed` goes in the `Allow` header.
+    #[error("this route takes {allowed}")]
+    MethodNotAllowed { allowed: String },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
@@ -67,6 +70,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => 401,
             ApiError::Forbidden(_) => 403,
             ApiError::NotFound(_) => 404,
+            ApiError::MethodNotAllowed { .. } => 405,
             ApiError::Conflict { .. } => 409,
             ApiError::Gone { .. } => 410,
             ApiError::PayloadTooLarge { .. } | ApiError::TooMany { .. } => 413,
@@ -82,6 +86,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Conflict { code, .. } | ApiError::Gone { code, .. } => code,
             ApiError::PayloadTooLarge { .. } | ApiError::TooMany { .. } => "payload_too_large",
             ApiError::BadGateway { .. } => "gateway_refused",
@@ -118,9 +123,14 @@ impl ApiError {
             ),
         }
         let mut resp = json_response(self.status(), &self.to_body(request_id));
-        if let ApiError::Unavailable { retry_after, .. } = self {
+        if let ApiError::Unavailable { retry_after, .. } = &self {
             if let Ok(v) = http::HeaderValue::from_str(&retry_after.to_string()) {
                 resp.headers_mut().insert("retry-after", v);
+            }
+        }
+        if let ApiError::MethodNotAllowed { allowed } = &self {
+            if let Ok(v) = http::HeaderValue::from_str(allowed) {
+                resp.headers_mut().insert("allow", v);
             }
         }
         resp
@@ -244,48 +254,44 @@ pub fn json_object(req: &Request, limit: usize) -> Result<Map<String, Value>, Ap
 
 /// Parses the body into a typed request: serde with `deny_unknown_fields` into types that
 /// validate on construction (`Reason`, `Paise`, …). One mapping from serde's error to the
-/// `details.fields` contract: the field it names (unknown, missing, wrong type, invalid value).
+/// `details.fields` contract: the field path from `serde_path_to_error`, the problem from the
+/// error's kind (unknown, missing, wrong type, invalid value), never from its text.
 pub fn json_body<T: serde::de::DeserializeOwned>(
     req: &Request,
     limit: usize,
 ) -> Result<T, ApiError> {
     let map = json_object(req, limit)?;
-    serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
-        let path = e.path().to_string();
-        let (field, problem) = field_problem(&path, &e.inner().to_string());
-        ApiError::invalid_field(&field, &problem)
-    })
+    typed(Value::Object(map)).map_err(|(field, problem)| ApiError::invalid_field(&field, &problem))
+}
+
+/// A JSON value as `T`, or (the field, the problem). The value goes through `serde_value`, whose
+/// deserializer reports what went wrong as a kind (`MissingField`, `UnknownField`, …).
+fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, (String, String)> {
+    let tree = serde_value::to_value(value)
+        .map_err(|_| ("body".to_string(), "invalid JSON".to_string()))?;
+    let de = serde_value::ValueDeserializer::<serde_value::DeserializerError>::new(tree);
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| field_problem(&e.path().to_string(), e.inner()))
 }
 
 /// serde's error at `path` as (the field it names, the problem). A missing field is reported at
 /// the object that should hold it, so its name is joined to that object's path:
-/// `specializations[2]` + missing `value` → `specializations[2].value`.
-fn field_problem(path: &str, message: &str) -> (String, String) {
+/// `specializations[2]` + missing `value` → `specializations[2].value`. An unknown field's path
+/// already ends with its name.
+fn field_problem(path: &str, error: &serde_value::DeserializerError) -> (String, String) {
+    use serde_value::DeserializerError as E;
     let at_root = path == "." || path.is_empty();
-    let named = message.split('`').nth(1).filter(|n| !n.is_empty());
-    if message.starts_with("missing field") {
-        let field = match named {
-            None if at_root => "body".to_string(),
-            None => path.to_string(),
-            Some(name) if at_root => name.to_string(),
-            Some(name) => format!("{path}.{name}"),
-        };
-        return (field, "required".to_string());
+    match error {
+        E::MissingField(name) if at_root => (name.to_string(), "required".into()),
+        E::MissingField(name) => (format!("{path}.{name}"), "required".into()),
+        E::UnknownField(name, _) if at_root => (name.clone(), "unknown field".into()),
+        E::UnknownField(..) => (path.to_string(), "unknown field".into()),
+        // Worded as serde words it (`invalid type: integer `5`, expected a string`).
+        other => (
+            if at_root { "body" } else { path }.to_string(),
+            other.to_error::<serde_json::Error>().to_string(),
+        ),
     }
-    // An unknown field's path already ends with its name.
-    let problem = if message.starts_with("unknown field") {
-        "unknown field"
-    } else {
-        message
-    };
-    let field = if at_root {
-        named
-            .filter(|_| problem == "unknown field")
-            .unwrap_or("body")
-    } else {
-        path
-    };
-    (field.to_string(), problem.to_string())
 }
 
 /// Collects per-field problems so a 400 names every bad field at once.
@@ -386,9 +392,9 @@ mod tests {
 
     /// The field each bad body is refused for, through the same path as `json_body`.
     fn named(body: Value) -> (String, String) {
-        match serde_path_to_error::deserialize::<_, Body>(body) {
+        match typed::<Body>(body) {
             Ok(b) => (format!("accepted {b:?}"), String::new()),
-            Err(e) => field_problem(&e.path().to_string(), &e.inner().to_string()),
+            Err(problem) => problem,
         }
     }
 

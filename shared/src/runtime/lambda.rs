@@ -38,12 +38,14 @@ pub async fn cold_start(
 /// Serves an HTTP function. A separate entry point from `run_event`, so an event function's
 /// binary does not link the HTTP stack and an HTTP function's does not link the event loop.
 pub async fn run_http(function: &'static Function) -> Result<(), lambda_runtime::Error> {
-    let Trigger::Http { handler, .. } = function.trigger else {
+    let Trigger::Http { routes, handler } = function.trigger else {
         return Err(format!("{} is not an HTTP function: use run_event", function.name).into());
     };
     let ctx = cold_start(function).await?;
     lambda_http::run(lambda_http::service_fn(move |req| async move {
-        Ok::<_, std::convert::Infallible>(handler(ctx, req).await)
+        Ok::<_, std::convert::Infallible>(
+            crate::runtime::function::serve_http(ctx, routes, handler, req).await,
+        )
     }))
     .await
 }

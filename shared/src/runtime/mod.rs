@@ -13,5 +13,6 @@ pub mod inbound;
 pub mod lambda;
 pub mod needs;
 pub mod outbox;
+pub mod router;
 pub mod settings;
 pub mod telemetry;
