@@ -82,6 +82,8 @@ log "cargo fmt --check"
 cargo fmt --all -- --check
 log "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+log "module graph: imports point down, no circle, SQL only in stores"
+python3 scripts/module-graph.py
 log "cfn-lint template.yaml"
 cfn-lint template.yaml
 log "cargo test"

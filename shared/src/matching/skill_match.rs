@@ -1,4 +1,4 @@
-//! The skill match (gap 8, seed §8.2 weights): how well each coach fits a child, why, and in
+//! The skill match (gap 8, with the seed plan's weights): how well each coach fits a child, why, and in
 //! what order an admin sees them.
 //!
 //! - age group: the best proficiency among the coach's age groups containing the child's age, × 2;

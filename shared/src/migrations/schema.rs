@@ -3,7 +3,7 @@
 //! a missing table or column, another type, or NULLs allowed where the code needs a value.
 
 /// (table, column, `information_schema` data type, must be NOT NULL). Generated from the schema
-/// `migrations/` builds; for the platform tables we did not create (DESIGN §3), NOT NULL is
+/// `migrations/` builds; for the platform tables we did not create (`0001_platform_tables.sql` mirrors them), NOT NULL is
 /// required only where the code reads a value without a fallback.
 pub const EXPECTED: &[(&str, &str, &str, bool)] = &[
     ("children", "id", "uuid", true),

@@ -1,4 +1,4 @@
-//! Who gets what, on which channel: the preference object and the rules of DESIGN §4. Pure.
+//! Who gets what, on which channel: the preference object and its rules below. Pure.
 //! Transactional messages ignore topic switches but follow channel switches, and fall back to
 //! email when every channel is off; topics follow both; promotional also needs marketing consent.
 use serde::Serialize;

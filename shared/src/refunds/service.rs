@@ -80,7 +80,7 @@ pub async fn apply_gateway_refund(
         }
     }
 
-    // Razorpay accepted the refund: the enrollment ends now (step 3 of DESIGN §4).
+    // Razorpay accepted the refund: the enrollment ends now (step 3: the record, then the money, then the enrollment).
     if current.refund_status == RefundStatus::Pending && target != RefundStatus::Failed {
         if let Some(t) = store::advance(
             tx,

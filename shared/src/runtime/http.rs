@@ -1,4 +1,4 @@
-//! The HTTP edge shared by every endpoint: the error contract (DESIGN §2), request ids, JSON
+//! The HTTP edge shared by every endpoint: the error contract (`{error, code, requestId, details?}`), request ids, JSON
 //! bodies with a size limit, and the wrapper that turns a handler's `Result` into a response.
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;

@@ -1,4 +1,4 @@
-//! The outbox (DESIGN §4): a function writes its messages in the same transaction as its state
+//! The transactional outbox: a function writes its messages in the same transaction as its state
 //! change, then publishes them to SQS after commit. Whatever is not published then (SQS down,
 //! Lambda killed) is left for `outbox-relay`. Each message carries its outbox id, on which
 //! consumers dedupe.
