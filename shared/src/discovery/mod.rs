@@ -3,6 +3,7 @@
 //! order rule for Cal.com's events is `booking.rs`.
 pub mod booking;
 pub mod handler;
+pub mod service;
 pub mod store;
 
 /// `cal-webhook`: `POST /webhooks/cal`.

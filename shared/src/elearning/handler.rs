@@ -1,7 +1,8 @@
 //! `POST /admin/elearning/modules` (bulk import), `GET /admin/elearning/coverage` and
 //! `GET /elearning/modules` (function elearning-admin).
 use super::coverage::{self, Target};
-use super::module_rule::{self, Module, RawModule, RowError, Topic};
+use super::module_rule::{self, RawModule};
+use super::service::{self};
 use super::store;
 use crate::common::sheet_rows::SheetRows;
 use crate::runtime::context::AppContext;
@@ -13,7 +14,6 @@ use crate::runtime::router::matched;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
-use tokio_postgres::error::SqlState;
 
 pub const FUNCTION: &str = "elearning-admin";
 
@@ -151,13 +151,6 @@ fn csv_rows(bytes: &[u8]) -> Result<Vec<(u64, RawModule)>, ApiError> {
     Ok(rows)
 }
 
-fn refused(errors: Vec<RowError>) -> ApiError {
-    ApiError::bad_request(
-        format!("{} problems in the file; nothing was written", errors.len()),
-        json!({ "errors": errors }),
-    )
-}
-
 async fn import(ctx: &AppContext, req: &Request) -> Result<Response<Body>, ApiError> {
     let bytes = body_bytes(req, MAX_BODY)?;
     let is_csv =
@@ -188,53 +181,8 @@ async fn import(ctx: &AppContext, req: &Request) -> Result<Response<Body>, ApiEr
     if rows.is_empty() {
         return Err(ApiError::invalid_field("modules", "no modules in the file"));
     }
-    let mut client = ctx.pool.get().await?;
-    let plan = store::topics(&**client).await?;
-    let topics: Vec<Topic> = plan.iter().map(|(t, _)| t.clone()).collect();
-    let modules: Vec<Module> = module_rule::validate(&rows, &topics).map_err(refused)?;
-    let tx = (**client).transaction().await?;
-    let taken = store::taken_places(&tx, &modules).await?;
-    if !taken.is_empty() {
-        let errors: Vec<RowError> = taken
-            .iter()
-            .filter_map(|(video, holder)| {
-                let i = modules.iter().position(|m| &m.youtube_video_id == video)?;
-                Some(RowError {
-                    row: rows[i].0,
-                    field: "position".into(),
-                    message: format!("this place is held by video {holder}"),
-                })
-            })
-            .collect();
-        return Err(refused(errors));
-    }
-    let (created, updated) = match store::upsert(&tx, &modules).await {
-        Ok(v) => v,
-        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
-            return Err(ApiError::Conflict {
-                code: "place_taken",
-                message: "another import took one of these places meanwhile; try again".into(),
-            })
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if dry_run {
-        tx.rollback().await?;
-    } else {
-        tx.commit().await?;
-    }
-    let unchanged = modules.len() as i64 - created - updated;
-    tracing::info!(
-        created,
-        updated,
-        unchanged,
-        dry_run,
-        "e-learning modules imported"
-    );
-    Ok(json_response(
-        200,
-        &json!({ "created": created, "updated": updated, "unchanged": unchanged, "dryRun": dry_run }),
-    ))
+    let answer = service::import(ctx, &rows, dry_run).await?;
+    Ok(json_response(200, &answer))
 }
 
 async fn report(ctx: &AppContext, req: &Request) -> Result<Response<Body>, ApiError> {

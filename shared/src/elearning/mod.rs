@@ -3,6 +3,7 @@
 pub mod coverage;
 pub mod handler;
 pub mod module_rule;
+pub mod service;
 pub mod store;
 pub mod youtube;
 

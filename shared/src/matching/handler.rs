@@ -1,5 +1,6 @@
 //! `GET /admin/coaches/match`, `GET`/`PUT /admin/coaches/{coachId}/specializations` (function
 //! coach-match).
+use super::service;
 use super::skill_match::{rank, Held};
 use super::specialization::{self, Entry};
 use super::store;
@@ -150,15 +151,6 @@ async fn replace_set(
             ApiError::bad_request("invalid specializations", serde_json::Value::Null)
         })
     })?;
-    let mut client = ctx.pool.get().await?;
-    let tx = (**client).transaction().await?;
-    if !store::lock_coach(&tx, coach).await? {
-        return Err(ApiError::NotFound("no such coach".into()));
-    }
-    store::delete_specializations(&tx, coach).await?;
-    store::insert_specializations(&tx, coach, &set).await?;
-    let stored = store::specializations(&tx, coach).await?;
-    tx.commit().await?;
-    tracing::info!(coach_id = %coach, actor, entries = stored.len(), "coach specializations replaced");
+    let stored = service::replace_specializations(ctx, coach, &set, actor).await?;
     Ok(json_response(200, &set_json(coach, &stored)))
 }

@@ -1,6 +1,7 @@
 //! Gap 8: coach skill matching. What a specialization may say is `specialization.rs`; how a
 //! coach is scored and ranked for a child, with the reasons, is `skill_match.rs`.
 pub mod handler;
+pub mod service;
 pub mod skill_match;
 pub mod specialization;
 pub mod store;

@@ -1,6 +1,7 @@
 //! `payout-reconcile`: `GET /admin/payouts`, `POST /admin/payouts/{payoutId}/reconcile`,
 //! `POST /admin/payouts/statement`, `GET /admin/payouts/{payoutId}/receipt` and
 //! `GET /coach/payouts/{payoutId}/receipt`.
+use super::service::{self, not_found};
 use super::{receipt, statement, store, utr};
 use crate::runtime::context::AppContext;
 use crate::runtime::function::Route;
@@ -8,13 +9,11 @@ use crate::runtime::http::{
     body_bytes, json_body, json_response, path_param, respond, ApiError, FieldErrors, SingleParams,
     MAX_JSON_BODY,
 };
-use crate::runtime::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
 use crate::runtime::router::matched;
 use chrono::{NaiveDate, Utc};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 pub const FUNCTION: &str = "payout-reconcile";
@@ -49,14 +48,6 @@ fn payout_id(req: &Request) -> Result<Uuid, ApiError> {
     path_param(req, "payoutId")
         .and_then(|s| Uuid::parse_str(&s).ok())
         .ok_or_else(|| ApiError::invalid_field("payoutId", "must be a UUID"))
-}
-
-fn not_found() -> ApiError {
-    ApiError::NotFound("no such payout".into())
-}
-
-pub fn receipt_path(id: Uuid) -> String {
-    format!("/coach/payouts/{id}/receipt")
 }
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
@@ -203,14 +194,6 @@ struct ReconcileBody {
     amount: Option<i64>,
 }
 
-fn answer(p: &store::Payout) -> Value {
-    json!({
-        "payout": p,
-        "receiptNumber": p.receipt_number,
-        "receiptUrl": receipt_path(p.id),
-    })
-}
-
 async fn reconcile(
     ctx: &AppContext,
     req: &Request,
@@ -268,69 +251,19 @@ async fn reconcile(
         return Err(ApiError::bad_request("invalid request", Value::Null));
     };
 
-    let mut client = ctx.pool.get().await?;
-    let tx = (**client).transaction().await?;
-    let current = store::lock(&tx, id).await?.ok_or_else(not_found)?;
-    if current.bank_transfer_status == "completed" {
-        if current
-            .bank_utr_number
-            .as_deref()
-            .map(str::to_ascii_uppercase)
-            == Some(utr.clone())
-        {
-            // A retry of the call that completed it: the stored result, nothing done again.
-            return Ok(json_response(200, &answer(&current)));
-        }
-        return Err(ApiError::Conflict {
-            code: "already_reconciled",
-            message: "this payout is already reconciled with another UTR".into(),
-        });
-    }
-    if body.amount.is_some_and(|a| a != current.amount) {
-        return Err(ApiError::Conflict {
-            code: "amount_mismatch",
-            message: "the amount differs from the payout's".into(),
-        });
-    }
-    let completion = store::Completion {
-        utr: &utr,
-        transfer_date,
-        proof_url: proof,
-        reconciled_by: actor,
-    };
-    // The row is locked and not completed, so the update always answers it.
-    let done = match store::complete(&tx, id, &completion).await {
-        Ok(done) => done.ok_or_else(not_found)?,
-        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
-            return Err(ApiError::Conflict {
-                code: "utr_in_use",
-                message: "this UTR is recorded on another payout".into(),
-            })
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let mut outbox = Vec::new();
-    if let Some(coach) = done.coach_id {
-        outbox.push(
-            enqueue_notification(
-                &tx,
-                "payout_receipt",
-                CATEGORY_TRANSACTIONAL,
-                json!({ "coachId": coach }),
-                json!({
-                    "payoutId": id, "amount": done.amount, "utr": utr,
-                    "periodStart": done.period_start, "periodEnd": done.period_end,
-                    "receiptNumber": done.receipt_number, "receiptUrl": receipt_path(id),
-                }),
-            )
-            .await?,
-        );
-    }
-    tx.commit().await?;
-    drop(client);
-    ctx.publisher().publish(&ctx.pool, &outbox).await;
-    tracing::info!(payout_id = %id, "payout reconciled");
-    Ok(json_response(200, &answer(&done)))
+    let done = service::reconcile(
+        ctx,
+        id,
+        &service::Transfer {
+            utr: &utr,
+            transfer_date,
+            proof_url: proof,
+            amount: body.amount,
+        },
+        actor,
+    )
+    .await?;
+    Ok(json_response(200, &service::answer(&done)))
 }
 
 async fn match_statement(ctx: &AppContext, req: &Request) -> Result<Response<Body>, ApiError> {

@@ -3,6 +3,7 @@
 //! `statement.rs`.
 pub mod handler;
 pub mod receipt;
+pub mod service;
 pub mod statement;
 pub mod store;
 pub mod utr;

@@ -496,3 +496,63 @@ pub async fn apply_refund_event(
         applied.outbox,
     ))
 }
+
+/// `POST /admin/refunds/{terminationId}/retry`: a failed termination's ended attempt goes to the
+/// history and the next attempt is asked of Razorpay under its own key; answered as (status, body).
+pub async fn retry(ctx: &AppContext, id: Uuid, actor: &str) -> Result<(u16, Value), ApiError> {
+    let gateway = ctx.razorpay()?;
+
+    let termination = {
+        let mut client = ctx.pool.get().await?;
+        let tx = (**client).transaction().await?;
+        let current = store::lock_termination(&tx, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound("no termination with this id".into()))?;
+        if current.refund_status != RefundStatus::Failed {
+            return Err(ApiError::Conflict {
+                code: "not_failed",
+                message: format!(
+                    "only a failed refund can be retried; this one is {}",
+                    current.refund_status.as_str()
+                ),
+            });
+        }
+        if store::other_active_exists(&tx, current.enrollment_id, current.id).await? {
+            return Err(ApiError::Conflict {
+                code: "refund_in_progress",
+                message: "another refund of this enrollment is active".into(),
+            });
+        }
+        store::insert_attempt_history(&tx, &current, actor).await?;
+        let next = store::begin_next_attempt(&tx, id)
+            .await?
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("termination moved")))?;
+        tx.commit().await?;
+        next
+    };
+    tracing::info!(termination_id = %id, attempt = termination.refund_attempt, "refund retry recorded as pending");
+
+    let history = |t| async move {
+        let client = ctx.pool.get().await?;
+        Ok::<_, ApiError>(store::attempt_history(&**client, t).await?)
+    };
+    match attempt_refund(ctx, gateway, &termination).await? {
+        Settled::Accepted(t, refund_id) => Ok((
+            201,
+            json!({
+                "termination": termination_json(&t),
+                "razorpayRefundId": refund_id,
+                "previousAttempts": history(id).await?,
+            }),
+        )),
+        Settled::Unknown => Ok((
+            202,
+            json!({
+                "termination": termination_json(&termination),
+                "razorpayRefundId": null,
+                "previousAttempts": history(id).await?,
+                "message": "the retry is recorded; Razorpay's answer is not known yet and will be checked again",
+            }),
+        )),
+    }
+}

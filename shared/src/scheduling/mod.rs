@@ -4,6 +4,7 @@
 pub mod calendar_sync;
 pub mod handler;
 pub mod reschedule_rule;
+pub mod service;
 pub mod slot_rule;
 pub mod store;
 pub mod zone;
