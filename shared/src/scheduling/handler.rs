@@ -104,14 +104,14 @@ pub async fn handle_reschedule(ctx: &AppContext, req: Request) -> Response<Body>
     respond(RESCHEDULE_FUNCTION, req, |req, rid| async move {
         let jwt = ctx.jwt()?;
         let caller = jwt.caller(&req).await?;
-        let id = session_id(&req)?;
-        let parent = {
+        let (parent, id) = {
             let client = ctx.pool.get().await?;
             let parent = jwt.require_parent(&**client, caller).await?;
+            let id = session_id(&req)?;
             store::session_for_parent(&**client, id, parent.parent_id)
                 .await?
                 .ok_or_else(not_found)?;
-            parent
+            (parent, id)
         };
         let bytes = body_bytes(&req, MAX_JSON_BODY)?;
         let key = header(&req, "idempotency-key");
