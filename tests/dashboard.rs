@@ -570,3 +570,335 @@ async fn a_null_where_the_code_needs_a_value_is_a_500_that_names_nothing() -> Te
     assert_eq!(get(&app, "/admin/payments/stats", &[]).await?.status(), 200);
     Ok(())
 }
+
+/// The per-day counts (`payment_day_counts`) against the payments themselves: every (day, status)
+/// pair that differs, as text (empty when they agree).
+async fn count_drift(
+    app: &TestApp,
+) -> Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>> {
+    let db = app.db().await?;
+    let rows = db
+        .query(
+            "SELECT COALESCE(a.day, b.day)::text || ' ' || COALESCE(a.status, b.status) || ': '
+                    || COALESCE(a.n, 0) || ' vs ' || COALESCE(b.n, 0)
+             FROM (SELECT (created_at AT TIME ZONE 'Asia/Kolkata')::date AS day, status, count(*) AS n
+                   FROM payments GROUP BY 1, 2) a
+             FULL JOIN (SELECT day, status, n FROM payment_day_counts WHERE n <> 0) b
+               ON a.day = b.day AND a.status = b.status
+             WHERE COALESCE(a.n, 0) <> COALESCE(b.n, 0) ORDER BY 1",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+fn capture_event(payment_id: &str, order_id: &str) -> Vec<u8> {
+    serde_json::json!({
+        "entity": "event", "account_id": "acc_test", "event": "payment.captured", "contains": ["payment"],
+        "payload": { "payment": { "entity": {
+            "id": payment_id, "entity": "payment", "amount": 24000, "currency": "INR",
+            "status": "captured", "order_id": order_id, "captured": true, "notes": []
+        }}}
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn the_total_from_day_counts_equals_counting_every_row_for_every_filter() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let f = family(
+        &app,
+        "Asha Rao",
+        "asha@example.com",
+        "+919800000001",
+        "Kabir",
+    )
+    .await?;
+    // Payments around IST midnights (18:29:59Z / 18:30:00Z), month ends and a day in between.
+    let times = [
+        "2026-10-31T18:29:59Z",
+        "2026-10-31T18:30:00Z",
+        "2026-11-01T06:00:00Z",
+        "2026-11-14T18:29:59.999Z",
+        "2026-11-14T18:30:00Z",
+        "2026-11-20T10:00:00Z",
+        "2026-11-30T18:29:00Z",
+        "2026-11-30T18:31:00Z",
+        "2026-12-02T00:00:00Z",
+    ];
+    let statuses = ["captured", "failed", "created", "refunded", "authorized"];
+    let mut n = 0;
+    for (i, at) in times.iter().enumerate() {
+        for (j, status) in statuses.iter().enumerate().take(1 + (i % 5)) {
+            n += 1;
+            payment(
+                &app,
+                &f,
+                at,
+                1000 + j as i64,
+                status,
+                &format!("pay_T{i}_{j}"),
+            )
+            .await?;
+        }
+    }
+    // Status changes after the fact: two captured become refunded, one failed payment deleted.
+    let db = app.db().await?;
+    db.execute(
+        "UPDATE payments SET status = 'refunded' WHERE razorpay_payment_id IN ('pay_T2_0', 'pay_T7_0')",
+        &[],
+    )
+    .await?;
+    db.execute(
+        "DELETE FROM payments WHERE razorpay_payment_id = 'pay_T4_1'",
+        &[],
+    )
+    .await?;
+    n -= 1;
+    assert!(count_drift(&app).await?.is_empty());
+
+    let ranges: [(&str, &str); 9] = [
+        ("", ""),
+        ("2026-11-01", "2026-11-30"),
+        ("2026-11-01", ""),
+        ("", "2026-11-14"),
+        ("2026-11-15", "2026-11-15"),
+        ("2026-10-31T18:29:59Z", "2026-11-30T18:30:59Z"),
+        ("2026-11-14T18:29:59.999Z", "2026-11-14T18:30:00Z"),
+        ("2026-11-01T12:00:00+05:30", "2026-11-20T15:30:00+05:30"),
+        ("2026-11-20T10:00:00Z", ""),
+    ];
+    let status_filters = ["", "captured", "captured,refunded", "failed", "all"];
+    let mut checked = 0;
+    for (from, to) in ranges {
+        for status in status_filters {
+            let mut query: Vec<(&str, &str)> = vec![("limit", "1")];
+            if !from.is_empty() {
+                query.push(("from", from));
+            }
+            if !to.is_empty() {
+                query.push(("to", to));
+            }
+            if !status.is_empty() {
+                query.push(("status", status));
+            }
+            let answer = get(&app, "/admin/payments", &query).await?;
+            assert_eq!(answer.status(), 200, "{query:?}");
+            let body: Value = answer.json().await?;
+            // The same filters counted over every row, as the list did before the counts.
+            let filters = shared::dashboard::filters::parse(
+                &query
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+                    .collect(),
+                true,
+            )?;
+            let direct = shared::dashboard::store::count_payments(&db, &filters).await?;
+            assert_eq!(body["total"], direct, "{query:?}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 45);
+    let all: Value = get(&app, "/admin/payments", &[]).await?.json().await?;
+    assert_eq!(all["total"], n);
+    // With a text search the total is counted over the matching rows (the counts know no names).
+    let searched: Value = get(&app, "/admin/payments", &[("q", "pay_T5_0")])
+        .await?
+        .json()
+        .await?;
+    assert_eq!(searched["total"], 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn concurrent_captures_and_status_changes_lose_no_count() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let f = family(
+        &app,
+        "Ravi Iyer",
+        "ravi@example.com",
+        "+919800000002",
+        "Meera",
+    )
+    .await?;
+    let db = app.db().await?;
+    // 60 orders waiting for their capture, today.
+    for i in 0..60 {
+        db.execute(
+            "INSERT INTO payments (enrollment_id, parent_id, razorpay_order_id, amount, status)
+             VALUES ($1, $2, $3, 24000, 'created')",
+            &[&f.enrollment, &f.parent, &format!("order_C{i}")],
+        )
+        .await?;
+    }
+    // 30 older payments whose status admins change at the same time.
+    for i in 0..30 {
+        payment(
+            &app,
+            &f,
+            "2026-11-03T08:00:00Z",
+            1000,
+            "captured",
+            &format!("pay_S{i}"),
+        )
+        .await?;
+    }
+    let captures = (0..60).map(|i| {
+        let app = &app;
+        async move {
+            let body = capture_event(&format!("pay_C{i}"), &format!("order_C{i}"));
+            // Each capture delivered twice at once: one effect.
+            let event = format!("evt_C{i}");
+            let (a, b) = tokio::join!(
+                app.post_webhook(&body, &event, None),
+                app.post_webhook(&body, &event, None)
+            );
+            Ok::<_, reqwest::Error>((a?.status().as_u16(), b?.status().as_u16()))
+        }
+    });
+    let changes = (0..30).map(|i| {
+        let app = &app;
+        async move {
+            let db = app.db().await?;
+            let to = if i % 2 == 0 { "refunded" } else { "failed" };
+            db.execute(
+                "UPDATE payments SET status = $1 WHERE razorpay_payment_id = $2",
+                &[&to, &format!("pay_S{i}")],
+            )
+            .await?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        }
+    });
+    let (captured, changed) = tokio::join!(
+        futures::future::join_all(captures),
+        futures::future::join_all(changes)
+    );
+    for c in captured {
+        assert_eq!(c?, (200, 200));
+    }
+    for c in changed {
+        c?;
+    }
+    assert!(
+        count_drift(&app).await?.is_empty(),
+        "{:?}",
+        count_drift(&app).await?
+    );
+    let total: Value = get(&app, "/admin/payments", &[("status", "captured")])
+        .await?
+        .json()
+        .await?;
+    assert_eq!(total["total"], 60);
+    let total: Value = get(&app, "/admin/payments", &[("status", "refunded,failed")])
+        .await?
+        .json()
+        .await?;
+    assert_eq!(total["total"], 30);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_counts_are_built_from_existing_rows_checked_and_repaired() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let f = family(
+        &app,
+        "Nila Das",
+        "nila@example.com",
+        "+919800000003",
+        "Tara",
+    )
+    .await?;
+    let db = app.db().await?;
+    // Rows written while no counts were kept (as before migration 0015): the trigger off.
+    db.batch_execute(
+        "ALTER TABLE payments DISABLE TRIGGER trg_payment_day_counts;
+         DELETE FROM payment_day_counts; UPDATE payment_day_counts_state SET complete = FALSE;",
+    )
+    .await?;
+    for i in 0..40 {
+        let at = format!(
+            "2026-{:02}-{:02}T{:02}:00:00Z",
+            1 + i % 11,
+            1 + i % 28,
+            i % 24
+        );
+        payment(
+            &app,
+            &f,
+            &at,
+            500,
+            ["captured", "failed"][i % 2],
+            &format!("pay_B{i}"),
+        )
+        .await?;
+    }
+    db.batch_execute("ALTER TABLE payments ENABLE TRIGGER trg_payment_day_counts;")
+        .await?;
+    let config =
+        shared::runtime::config::Config::default().with("DATABASE_URL", app.db_url.clone());
+    // Not built yet: the list still answers exactly (it counts the rows), and the check says so.
+    let before: Value = get(&app, "/admin/payments", &[]).await?.json().await?;
+    assert_eq!(before["total"], 40);
+    let err = shared::migrations::check_schema(&config)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("payment_day_counts: not built"), "{err}");
+
+    // The build (migration 0016's CALL, 7 days a batch here) while captures keep arriving.
+    let url = app.db_url.clone();
+    let build = tokio::spawn(async move {
+        let c = shared::clients::db::connect(&url).await?;
+        c.batch_execute("CALL yt_build_payment_day_counts(7)")
+            .await?;
+        Ok::<_, anyhow::Error>(())
+    });
+    for i in 0..20 {
+        payment(
+            &app,
+            &f,
+            &format!("2026-11-{:02}T05:00:00Z", 1 + i),
+            700,
+            "captured",
+            &format!("pay_D{i}"),
+        )
+        .await?;
+    }
+    build.await??;
+    assert!(
+        count_drift(&app).await?.is_empty(),
+        "{:?}",
+        count_drift(&app).await?
+    );
+    assert_eq!(
+        shared::migrations::check_schema(&config).await?["differences"],
+        serde_json::json!([])
+    );
+    let after: Value = get(&app, "/admin/payments", &[("status", "captured")])
+        .await?
+        .json()
+        .await?;
+    assert_eq!(after["total"], 40);
+
+    // A count gone wrong (a hand edit): the check names it, the repair fixes it.
+    db.execute(
+        "UPDATE payment_day_counts SET n = n + 3 WHERE (day, status) = (SELECT day, status FROM payment_day_counts ORDER BY day LIMIT 1)",
+        &[],
+    )
+    .await?;
+    let err = shared::migrations::check_schema(&config)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("payment_day_counts: 2026-") && err.contains("the count says"),
+        "{err}"
+    );
+    let repaired = shared::migrations::repair_counts_at(&app.db_url).await?;
+    assert_eq!(repaired["differences"], serde_json::json!([]));
+    assert!(count_drift(&app).await?.is_empty());
+    Ok(())
+}

@@ -2,6 +2,7 @@
 //! `GET /admin/payments/stats` (function payments-stats). Admins only.
 use super::export::CsvStream;
 use super::filters::{ist_midnight, parse, Filters};
+use super::service;
 use super::store::{self, PaymentRow};
 use crate::common::ist::IST as Kolkata;
 use crate::runtime::context::AppContext;
@@ -56,7 +57,7 @@ pub async fn handle_list(ctx: &AppContext, req: Request) -> Response<Body> {
             return export_csv(ctx, &client, &filters).await;
         }
         let (total, rows) = tokio::try_join!(
-            store::count_payments(&**client, &filters),
+            service::total(&**client, &filters),
             store::list_payments(&**client, &filters)
         )?;
         Ok(json_response(

@@ -3,7 +3,9 @@
 pub mod export;
 pub mod filters;
 pub mod handler;
+pub mod service;
 pub mod store;
+pub mod total_plan;
 pub mod upload;
 
 /// `payments-list`: the list and the CSV export.

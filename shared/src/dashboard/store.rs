@@ -103,6 +103,46 @@ pub async fn count_payments(
     db.query_typed_one(&sql, &p.typed()).await?.try_get(0)
 }
 
+/// The total of a range without a text search, from the per-day counts and the partial days
+/// (`total_plan`); `None` while the counts are not built (the caller counts directly then).
+pub async fn count_by_plan(
+    db: &impl GenericClient,
+    plan: &super::total_plan::TotalPlan,
+    statuses: &[String],
+) -> Result<Option<i64>, tokio_postgres::Error> {
+    let use_days = plan.days.is_some();
+    let (first, end) = plan.days.unwrap_or((None, None));
+    let span = |i: usize| plan.direct.get(i).map(|(a, b)| (Some(*a), Some(*b)));
+    let (a_from, a_to) = span(0).unwrap_or((None, None));
+    let (b_from, b_to) = span(1).unwrap_or((None, None));
+    let statuses: Vec<&str> = statuses.iter().map(String::as_str).collect();
+    db.query_typed_one(
+        "SELECT CASE WHEN (SELECT complete FROM payment_day_counts_state) THEN
+           (CASE WHEN $1 THEN (SELECT COALESCE(SUM(d.n), 0)::BIGINT FROM payment_day_counts d
+                 WHERE ($2::DATE IS NULL OR d.day >= $2) AND ($3::DATE IS NULL OR d.day < $3)
+                   AND (cardinality($8::TEXT[]) = 0 OR d.status = ANY($8))) ELSE 0 END)
+         + (CASE WHEN $4::TIMESTAMPTZ IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM payments p
+                 WHERE p.created_at >= $4 AND p.created_at < $5
+                   AND (cardinality($8::TEXT[]) = 0 OR p.status = ANY($8))) END)
+         + (CASE WHEN $6::TIMESTAMPTZ IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM payments p
+                 WHERE p.created_at >= $6 AND p.created_at < $7
+                   AND (cardinality($8::TEXT[]) = 0 OR p.status = ANY($8))) END)
+         END",
+        &[
+            (&use_days, Type::BOOL),
+            (&first, Type::DATE),
+            (&end, Type::DATE),
+            (&a_from, Type::TIMESTAMPTZ),
+            (&a_to, Type::TIMESTAMPTZ),
+            (&b_from, Type::TIMESTAMPTZ),
+            (&b_to, Type::TIMESTAMPTZ),
+            (&statuses, Type::TEXT_ARRAY),
+        ],
+    )
+    .await?
+    .try_get(0)
+}
+
 /// One page of matching rows, newest first (`id` breaks ties, so pages never overlap).
 pub async fn list_payments(
     db: &impl GenericClient,

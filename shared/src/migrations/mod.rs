@@ -63,6 +63,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0014_lead_score_transitions.sql",
         include_str!("../../../migrations/0014_lead_score_transitions.sql"),
     ),
+    (
+        "0015_payment_day_counts.sql",
+        include_str!("../../../migrations/0015_payment_day_counts.sql"),
+    ),
+    (
+        "0016_payment_day_counts_build.sql",
+        include_str!("../../../migrations/0016_payment_day_counts_build.sql"),
+    ),
 ];
 
 /// A migration file whose first lines carry this runs outside a transaction, one statement at
@@ -114,6 +122,68 @@ pub async fn migrate(client: &mut tokio_postgres::Client) -> anyhow::Result<Vec<
 
 /// Overlapping pairs of active sessions of one coach, when the exclusion constraint is missing:
 /// one line each (at most 20, then a count).
+/// The per-day payment counts (migration 0015) against the payments themselves: each (day,
+/// status) whose stored count differs, and a build that never completed. Empty when they agree.
+async fn count_differences(client: &tokio_postgres::Client) -> anyhow::Result<Vec<String>> {
+    let built = client
+        .query_typed(
+            "SELECT to_regclass('payment_day_counts_state') IS NOT NULL
+                    AND COALESCE((SELECT complete FROM payment_day_counts_state), FALSE)",
+            &[],
+        )
+        .await?;
+    if !built
+        .first()
+        .map(|r| r.try_get::<_, bool>(0))
+        .transpose()?
+        .unwrap_or(false)
+    {
+        return Ok(vec![
+            "payment_day_counts: not built (run migrate with {\"repairCounts\": true})".into(),
+        ]);
+    }
+    let rows = client
+        .query_typed(
+            "SELECT COALESCE(a.day, b.day)::text, COALESCE(a.status, b.status),
+                    COALESCE(a.n, 0), COALESCE(b.n, 0), count(*) OVER ()
+             FROM (SELECT (created_at AT TIME ZONE 'Asia/Kolkata')::date AS day, status, count(*) AS n
+                   FROM payments GROUP BY 1, 2) a
+             FULL JOIN (SELECT day, status, n FROM payment_day_counts WHERE n <> 0) b
+               ON a.day = b.day AND a.status = b.status
+             WHERE COALESCE(a.n, 0) <> COALESCE(b.n, 0)
+             ORDER BY 1, 2 LIMIT 20",
+            &[],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let (day, status, actual, stored, all): (String, String, i64, i64, i64) = (
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+            );
+            Ok(format!(
+                "payment_day_counts: {day} {status}: {actual} payments, the count says {stored} ({all} such days; repair with {{\"repairCounts\": true}})"
+            ))
+        })
+        .collect()
+}
+
+/// Rebuilds the per-day payment counts from the payments, a month of days per committed batch
+/// (the event `{"repairCounts": true}`, `migrate --repair-counts`), then checks them.
+pub async fn repair_counts_at(url: &str) -> anyhow::Result<serde_json::Value> {
+    let client = connect(url).await?;
+    client
+        .batch_execute("CALL yt_build_payment_day_counts(31)")
+        .await
+        .context("rebuilding payment_day_counts")?;
+    let differences = count_differences(&client).await?;
+    tracing::info!(left = differences.len(), "payment counts rebuilt");
+    Ok(serde_json::json!({ "repaired": "payment_day_counts", "differences": differences }))
+}
+
 async fn overlap_differences(client: &tokio_postgres::Client) -> anyhow::Result<Vec<String>> {
     let present = client
         .query_typed(
@@ -292,14 +362,18 @@ pub static MIGRATE: crate::runtime::function::Function = crate::runtime::functio
     name: "migrate",
     trigger: crate::runtime::function::Trigger::Manual {
         handler: |ctx, event| {
-            let check = event.get("check").and_then(serde_json::Value::as_bool) == Some(true);
+            let flag =
+                |name: &str| event.get(name).and_then(serde_json::Value::as_bool) == Some(true);
+            let (check, repair) = (flag("check"), flag("repairCounts"));
             Box::pin(async move {
                 let url = ctx
                     .settings
                     .migration_database_url
                     .as_deref()
                     .ok_or_else(|| anyhow::anyhow!("DATABASE_URL is not set"))?;
-                if check {
+                if repair {
+                    repair_counts_at(url).await
+                } else if check {
                     check_schema_at(url).await
                 } else {
                     run_migrate_at(url).await
@@ -353,6 +427,7 @@ pub async fn check_schema_at(url: &str) -> anyhow::Result<serde_json::Value> {
     let mut differences =
         crate::migrations::schema::differences(crate::migrations::schema::EXPECTED, &live);
     differences.extend(overlap_differences(&client).await?);
+    differences.extend(count_differences(&client).await?);
     if differences.is_empty() {
         return Ok(serde_json::json!({ "differences": [] }));
     }
