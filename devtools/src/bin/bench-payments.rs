@@ -2,7 +2,11 @@
 //! p50/p99 of list, stats and a month's export through the handler, beside the same SQL run
 //! directly and the seed's approach (download the month's captured rows and sum them here).
 //!
-//! `cargo run --release -p devtools --bin bench-payments` — uses `BENCH_DATABASE_URL`, else the
+//! `--scale` measures the list alone at 100k, 1M (and, with `BENCH_PAYMENTS_10M=1`, 10M)
+//! payments in one run: the handler (page + exact total from the per-day counts) beside the
+//! page's rows alone and the total counted over every matching row (the list before issue 26).
+//!
+//! `cargo run --release -p devtools --bin bench-payments [-- --scale]` — uses `BENCH_DATABASE_URL`, else the
 //! embedded cluster under `.dev/pg` (database `bench_payments`). Seeding runs once. With
 //! `AWS_ENDPOINT_URL` pointing at moto it also exports all million rows twice, each in a child
 //! process, and prints the peak memory of the streaming export beside the collect-then-write one.
@@ -20,17 +24,24 @@ const PAYMENTS: i64 = 1_000_000;
 const SECRET: &str = "bench-secret-bench-secret-bench-secret";
 
 async fn seed(db: &tokio_postgres::Client) -> anyhow::Result<()> {
+    seed_n(db, PAYMENTS).await
+}
+
+/// `n` payments over the last 540 days (the bulk insert without the per-row count trigger; the
+/// per-day counts are then built by migration 0016's procedure, timed).
+async fn seed_n(db: &tokio_postgres::Client, n: i64) -> anyhow::Result<()> {
     let have: i64 = db
         .query_one("SELECT COUNT(*) FROM payments", &[])
         .await?
         .get(0);
-    if have >= PAYMENTS {
+    if have == n {
         println!("seed: {have} payments already there");
         return Ok(());
     }
     let t = Instant::now();
-    db.batch_execute(
-        "TRUNCATE payments, enrollment_terminations, failed_payments, enrollments, children, parents CASCADE;
+    db.batch_execute("ALTER TABLE payments DISABLE TRIGGER trg_payment_day_counts")
+        .await?;
+    let sql = "TRUNCATE payments, enrollment_terminations, failed_payments, enrollments, children, parents CASCADE;
          INSERT INTO parents (id, user_id, name, email, phone)
            SELECT md5('p' || g)::uuid, gen_random_uuid(), 'Parent ' || g, 'parent' || g || '@example.com', '+9198' || lpad(g::text, 8, '0')
            FROM generate_series(1, 60000) g;
@@ -45,10 +56,10 @@ async fn seed(db: &tokio_postgres::Client) -> anyhow::Result<()> {
            SELECT md5('e' || (1 + g % 90000))::uuid, md5('p' || (1 + (g % 90000) % 60000))::uuid,
                   'order_b' || g, 'pay_b' || g, (50 + (g::BIGINT * 7919) % 400) * 100, 'INR', s.status,
                   CASE WHEN s.status IN ('captured', 'refunded') THEN s.at END, s.at
-           FROM generate_series(1, 1000000) g,
+           FROM generate_series(1, {N}) g,
            LATERAL (SELECT CASE WHEN g % 100 < 84 THEN 'captured' WHEN g % 100 < 94 THEN 'failed'
                                 WHEN g % 100 < 97 THEN 'refunded' ELSE 'created' END AS status,
-                           NOW() - make_interval(secs => (540 * 86400) * power(((g::BIGINT * 104729) % 1000000) / 1000000.0, 1.6)) AS at) s;
+                           NOW() - make_interval(secs => (540 * 86400) * power(((g::BIGINT * 104729) % {N}) / {N}.0, 1.6)) AS at) s;
          INSERT INTO enrollment_terminations (enrollment_id, terminated_by, termination_reason, sessions_total, sessions_completed,
              sessions_remaining, original_amount, refund_amount, coach_settlement_amount, platform_retention, razorpay_payment_id,
              created_by, refund_status, refund_initiated_at, created_at)
@@ -59,11 +70,17 @@ async fn seed(db: &tokio_postgres::Client) -> anyhow::Result<()> {
          INSERT INTO failed_payments (razorpay_payment_id, razorpay_order_id, amount, converted_at, created_at)
            SELECT razorpay_payment_id, razorpay_order_id, amount, CASE WHEN random() < 0.4 THEN created_at + INTERVAL '1 hour' END, created_at
            FROM payments WHERE status = 'failed';
-         ANALYZE;",
-    )
-    .await?;
+         ANALYZE;";
+    db.batch_execute(&sql.replace("{N}", &n.to_string()))
+        .await?;
+    db.batch_execute("ALTER TABLE payments ENABLE TRIGGER trg_payment_day_counts")
+        .await?;
+    println!("seed: {n} payments in {:.1}s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    db.batch_execute("CALL yt_build_payment_day_counts(31); ANALYZE payment_day_counts;")
+        .await?;
     println!(
-        "seed: {PAYMENTS} payments in {:.1}s",
+        "seed: per-day counts built from {n} payments in {:.1}s (migration 0016's procedure)",
         t.elapsed().as_secs_f64()
     );
     Ok(())
@@ -244,6 +261,137 @@ async fn export_memory(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One filter's p50s in ms: through the handler, the page's rows alone, the total counted over
+/// every matching row.
+type P50s = (f64, f64, f64);
+
+/// The URL of database `name` on the server of `base` (created when missing).
+async fn database_on(base: &str, name: &str) -> anyhow::Result<String> {
+    pg::ensure_database(base, name).await?;
+    let (server, _) = base.rsplit_once('/').context("a database URL")?;
+    Ok(format!("{server}/{name}"))
+}
+
+/// `--scale`: the list's p50 for each filter at 100k and 1M payments (and 10M with
+/// `BENCH_PAYMENTS_10M=1`) in one run, each in its own database: through the handler (page +
+/// exact total), the page's rows alone, and the total counted over every matching row as the
+/// list did before the per-day counts.
+async fn scale(base: &str) -> anyhow::Result<()> {
+    let mut sizes: Vec<i64> = vec![100_000, 1_000_000];
+    if std::env::var("BENCH_PAYMENTS_10M").is_ok_and(|v| v == "1") {
+        sizes.push(10_000_000);
+    }
+    let n: usize = std::env::var("BENCH_ITERATIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(15);
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Asia::Kolkata)
+        .date_naive();
+    let d90 = (today - Duration::days(90)).to_string();
+    let today_s = today.to_string();
+    let mid45 = format!("{}T14:30:00+05:30", today - Duration::days(45));
+    let filters: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("no filter", vec![]),
+        ("status=captured", vec![("status", "captured")]),
+        (
+            "status=captured&page=100",
+            vec![("status", "captured"), ("page", "100")],
+        ),
+        (
+            "status=captured,refunded",
+            vec![("status", "captured,refunded")],
+        ),
+        (
+            "90 days",
+            vec![("from", d90.as_str()), ("to", today_s.as_str())],
+        ),
+        (
+            "90 days + captured",
+            vec![
+                ("from", d90.as_str()),
+                ("to", today_s.as_str()),
+                ("status", "captured"),
+            ],
+        ),
+        (
+            "from an instant 45 days ago",
+            vec![("from", mid45.as_str())],
+        ),
+    ];
+    let token =
+        shared::runtime::auth::sign_token(SECRET, "bench-admin", None, Some("admin"), 3600)?;
+    let mut table: Vec<(i64, Vec<P50s>)> = Vec::new();
+    for size in &sizes {
+        let url = database_on(base, &format!("bench_payments_{size}")).await?;
+        let mut db = shared::clients::db::connect(&url).await?;
+        shared::migrations::migrate(&mut db).await?;
+        seed_n(&db, *size).await?;
+        let ctx = shared::functions::context(
+            Config::from_pairs([
+                ("DATABASE_URL", url.as_str()),
+                ("SUPABASE_JWT_SECRET", SECRET),
+            ]),
+            2,
+        )
+        .await?;
+        let pooled = ctx.pool.get().await?;
+        let mut row = Vec::new();
+        for (_, q) in &filters {
+            let mut query = q.clone();
+            query.push(("limit", "20"));
+            let parsed = filters::parse(&params(&query), true)
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let handler = time(n, || {
+                call(&ctx, "payments-list", "/admin/payments", &query, &token)
+            })
+            .await?
+            .0;
+            let rows = time(n, || async {
+                store::list_payments(&**pooled, &parsed).await?;
+                Ok(())
+            })
+            .await?
+            .0;
+            let counted = time(n, || async {
+                store::count_payments(&**pooled, &parsed).await?;
+                Ok(())
+            })
+            .await?
+            .0;
+            row.push((handler, rows, counted));
+        }
+        table.push((*size, row));
+    }
+    println!("\nlist p50 (ms, {n} requests each) by table size; the handler answers the page and its exact total:");
+    let mut head = String::from("| filter |");
+    let mut rule = String::from("|---|");
+    for (size, _) in &table {
+        head.push_str(&format!(
+            " handler @{size} | rows alone @{size} | old total @{size} |"
+        ));
+        rule.push_str("---:|---:|---:|");
+    }
+    for (size, _) in table.iter().skip(1) {
+        head.push_str(&format!(" handler {size}/100k |"));
+        rule.push_str("---:|");
+    }
+    println!("{head}\n{rule}");
+    for (i, (name, _)) in filters.iter().enumerate() {
+        let mut line = format!("| {name} |");
+        for (_, row) in &table {
+            let (h, r, c) = row[i];
+            line.push_str(&format!(" {h:.2} | {r:.2} | {c:.2} |"));
+        }
+        let base = table[0].1[i].0;
+        for (_, row) in table.iter().skip(1) {
+            line.push_str(&format!(" {:.2}× |", row[i].0 / base.max(1e-9)));
+        }
+        println!("{line}");
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     shared::runtime::telemetry::init();
@@ -265,6 +413,17 @@ async fn main() -> anyhow::Result<()> {
             c.url("bench_payments")
         }
     };
+    if args.iter().any(|a| a == "--scale") {
+        let base = match std::env::var("BENCH_DATABASE_URL") {
+            Ok(u) => u,
+            Err(_) => {
+                let c = pg::Cluster::new(&std::env::current_dir()?.join(".dev").join("pg"), 54329)?;
+                c.start()?;
+                c.admin_url()
+            }
+        };
+        return scale(&base).await;
+    }
     let mut db = shared::clients::db::connect(&url)
         .await
         .context("bench database")?;
