@@ -684,3 +684,280 @@ async fn round_trips_do_not_grow_with_the_number_of_leads() -> TestResult {
     );
     Ok(())
 }
+
+/// Every lead's (id, score, status, breakdown), in id order.
+async fn all_scores(db: &Client) -> Result<Vec<(Uuid, Option<i32>, Option<String>, Value)>, E> {
+    Ok(db
+        .query(
+            "SELECT id, lead_score, lead_status, COALESCE(lead_score_breakdown, 'null')
+             FROM children WHERE status = 'lead' ORDER BY id",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect())
+}
+
+/// Scores every lead at `at` from scratch (`{"full": true}`) and answers its report: after any
+/// night, it must change nothing.
+async fn full_run(app: &TestApp, at: DateTime<Utc>) -> Result<Value, E> {
+    Ok(shared::leads::LEAD_SCORING
+        .call_event(&app.ctx, json!({"now": at.to_rfc3339(), "full": true}))
+        .await?)
+}
+
+/// Forty leads with every kind of input, some of it in the window's edges for the next night.
+async fn varied_leads(db: &Client) -> Result<Vec<Uuid>, E> {
+    let mut ids = Vec::new();
+    for f in 0..10 {
+        let p = parent(db).await?;
+        for k in 0..4 {
+            let i = f * 4 + k;
+            let c = lead(db, p, &format!("V{i}"), i % 5 == 0).await?;
+            ids.push(c);
+            if i % 4 == 1 {
+                call(db, c, if i % 8 == 1 { Some("cancelled") } else { None }).await?;
+            }
+            // A conversation: our message, then replies at various delays and ages, some of
+            // them about to leave the window (29 days and 20 hours ago) and some still ahead
+            // of this night (they enter tomorrow's).
+            msg(db, p, Some(c), "outbound", "sent", h(24 * 29 + 22 + i)).await?;
+            if i % 3 == 0 {
+                msg(db, p, Some(c), "inbound", "received", h(24 * 29 + 20)).await?;
+            }
+            if i % 2 == 1 {
+                msg(db, p, Some(c), "inbound", "received", h(3 + i)).await?;
+            }
+            if i % 4 == 2 {
+                msg(db, p, Some(c), "inbound", "received", h(-(1 + i % 6))).await?;
+            }
+        }
+        // A parent-level message for the family, answered late.
+        msg(db, p, None, "inbound", "received", h(2 + f)).await?;
+    }
+    Ok(ids)
+}
+
+#[tokio::test]
+async fn a_night_scores_only_what_moved_and_ends_as_scoring_every_lead_would() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    let ids = varied_leads(&db).await?;
+    let first = run(&app.ctx, now()).await?;
+    assert_eq!(
+        (first.mode, first.processed, first.complete),
+        ("full", 40, true)
+    );
+
+    // The same night again: nothing moved, nothing is scored.
+    let again = run(&app.ctx, now()).await?;
+    assert_eq!((again.mode, again.scored, again.changed), ("changes", 0, 0));
+    assert_eq!(
+        again.processed, 40,
+        "the answer counts every lead, as a full run does"
+    );
+
+    // A day of writes: a reply, an assessment, a call booked and another cancelled, a message
+    // deleted, a parent-level message, a lead that stops being one.
+    let p: Uuid = db
+        .query_one("SELECT parent_id FROM children WHERE id = $1", &[&ids[6]])
+        .await?
+        .get(0);
+    msg(&db, p, Some(ids[2]), "inbound", "received", h(-5)).await?;
+    db.execute(
+        "UPDATE children SET assessment_completed = TRUE WHERE id = $1",
+        &[&ids[3]],
+    )
+    .await?;
+    call(&db, ids[4], None).await?;
+    db.execute(
+        "UPDATE discovery_calls SET status = 'cancelled' WHERE child_id = $1",
+        &[&ids[5]],
+    )
+    .await?;
+    db.execute(
+        "DELETE FROM communication_logs WHERE child_id = $1 AND direction = 'outbound'",
+        &[&ids[7]],
+    )
+    .await?;
+    msg(&db, p, None, "inbound", "received", h(-3)).await?;
+    db.execute(
+        "UPDATE children SET status = 'enrolled' WHERE id = $1",
+        &[&ids[9]],
+    )
+    .await?;
+
+    // The next night, 26 hours on: the day's writes, and the window's own ageing.
+    let next = now() + h(26);
+    let before = all_scores(&db).await?;
+    let night = run(&app.ctx, next).await?;
+    assert_eq!((night.mode, night.complete), ("changes", true));
+    assert!(
+        night.scored > 10 && night.scored < 30,
+        "scored {} of 39",
+        night.scored
+    );
+    assert_eq!(night.processed, 39);
+    let after = all_scores(&db).await?;
+    let moved = before
+        .iter()
+        .filter(|b| after.iter().any(|a| a.0 == b.0 && a != *b))
+        .count();
+    assert!(moved > 0, "some leads moved");
+    // Scoring every lead at the same now changes nothing: the night was exact.
+    let check = full_run(&app, next).await?;
+    assert_eq!(
+        (
+            check["mode"].clone(),
+            check["changed"].clone(),
+            check["tierChanges"].clone()
+        ),
+        (json!("full"), json!(0), json!(0)),
+        "{check}"
+    );
+    assert_eq!(all_scores(&db).await?, after);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_window_moving_without_a_write_is_found() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    let p = parent(&db).await?;
+    let leaving = lead(&db, p, "Leaving", true).await?;
+    let arriving = lead(&db, p, "Arriving", true).await?;
+    let still = lead(&db, p, "Still", true).await?;
+    // Six replies 29 days and 23 hours old: 30 points of engagement, gone in two hours.
+    for _ in 0..6 {
+        msg(
+            &db,
+            p,
+            Some(leaving),
+            "inbound",
+            "received",
+            h(24 * 29 + 23),
+        )
+        .await?;
+    }
+    // Six replies an hour ahead of tonight's now: they count from tomorrow.
+    for _ in 0..6 {
+        msg(&db, p, Some(arriving), "inbound", "received", h(-1)).await?;
+    }
+    for _ in 0..2 {
+        msg(&db, p, Some(still), "inbound", "received", h(5)).await?;
+    }
+    run(&app.ctx, now()).await?;
+    assert_eq!(scored(&db, leaving).await?.0, Some(60));
+    assert_eq!(scored(&db, arriving).await?.0, Some(30));
+    let next = run(&app.ctx, now() + h(2)).await?;
+    assert_eq!((next.mode, next.scored), ("changes", 2), "{next:?}");
+    assert_eq!(scored(&db, leaving).await?.0, Some(30));
+    assert_eq!(scored(&db, arriving).await?.0, Some(60));
+    assert_eq!(scored(&db, still).await?.0, Some(40));
+    // And back: a replay of the earlier night (an older now) finds the same two.
+    let back = run(&app.ctx, now()).await?;
+    assert_eq!((back.scored, back.changed), (2, 2));
+    assert_eq!(scored(&db, leaving).await?.0, Some(60));
+    assert_eq!(full_run(&app, now()).await?["changed"], 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_night_stopped_at_its_deadline_is_finished_by_the_next() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    let p = parent(&db).await?;
+    let mut ids = Vec::new();
+    for i in 0..400 {
+        let c = lead(&db, p, &format!("D{i}"), i % 2 == 0).await?;
+        ids.push(c);
+    }
+    run(&app.ctx, now()).await?;
+    // A reply for every lead; the night runs one lead per batch and meets its deadline.
+    db.execute(
+        "INSERT INTO communication_logs (parent_id, child_id, channel, direction, status, created_at)
+         SELECT $1, id, 'whatsapp', 'inbound', 'received', $2 FROM children WHERE status = 'lead'",
+        &[&p, &(now() + h(1))],
+    )
+    .await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(10_400);
+    let stopped = shared::runtime::function::with_deadline(
+        deadline,
+        run_in_batches(&app.ctx, now() + h(2), 1),
+    )
+    .await?;
+    assert!(!stopped.complete, "{stopped:?}");
+    assert!(stopped.scored > 0 && stopped.scored < 400, "{stopped:?}");
+    // The next night (another now) finishes the work: every lead as a full run leaves it.
+    let next = run(&app.ctx, now() + h(3)).await?;
+    assert!(next.complete);
+    assert_eq!(next.processed, 400);
+    let check = full_run(&app, now() + h(3)).await?;
+    assert_eq!(
+        (check["changed"].clone(), check["tierChanges"].clone()),
+        (json!(0), json!(0))
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn nights_of_different_nows_run_together_and_stay_exact() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    varied_leads(&db).await?;
+    run(&app.ctx, now()).await?;
+    db.execute(
+        "UPDATE children SET assessment_completed = TRUE WHERE name IN ('V1', 'V2', 'V3')",
+        &[],
+    )
+    .await?;
+    // Two nows at once (a replay of tonight beside tomorrow's run), small batches interleaved.
+    let (a, b) = tokio::join!(
+        run_in_batches(&app.ctx, now(), 3),
+        run_in_batches(&app.ctx, now() + h(26), 3)
+    );
+    assert!(a?.complete && b?.complete);
+    // Whatever order they ended in, the next night is exact.
+    let third = run(&app.ctx, now() + h(27)).await?;
+    assert_eq!(third.mode, "changes");
+    let check = full_run(&app, now() + h(27)).await?;
+    assert_eq!(
+        (check["changed"].clone(), check["tierChanges"].clone()),
+        (json!(0), json!(0)),
+        "{check}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_new_rule_or_the_event_asks_for_every_lead() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    let p = parent(&db).await?;
+    for i in 0..5 {
+        lead(&db, p, &format!("R{i}"), i % 2 == 0).await?;
+    }
+    assert_eq!(
+        run(&app.ctx, now()).await?.mode,
+        "full",
+        "the first night scores every lead"
+    );
+    assert_eq!(run(&app.ctx, now() + h(24)).await?.mode, "changes");
+    let asked = full_run(&app, now() + h(24)).await?;
+    assert_eq!(
+        (asked["mode"].clone(), asked["scored"].clone()),
+        (json!("full"), json!(5))
+    );
+    // Scores stored under another version of the rule.
+    db.execute("UPDATE lead_scoring_state SET rule_version = 0", &[])
+        .await?;
+    let after_rule = run(&app.ctx, now() + h(48)).await?;
+    assert_eq!((after_rule.mode, after_rule.scored), ("full", 5));
+    assert_eq!(run(&app.ctx, now() + h(72)).await?.mode, "changes");
+    let bad = shared::leads::LEAD_SCORING
+        .call_event(&app.ctx, json!({"full": "yes"}))
+        .await;
+    assert!(bad.is_err());
+    Ok(())
+}

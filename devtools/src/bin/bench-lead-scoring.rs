@@ -1,6 +1,8 @@
 //! The nightly lead scoring at scale: 1,000,000 leads with 5,000,000 communication rows
-//! (BENCH_LEADS changes the size; rows are 5 per lead). Times the cron's run (batches of keys,
-//! set-based), its rerun (nothing to write), and the seed's approach — read each lead with its
+//! (BENCH_LEADS changes the size; rows are 5 per lead). Times the cron's first run (every lead),
+//! an unchanged night (its rerun: nothing to score), an ordinary night (a day later, 1% of the
+//! leads with new messages, 0.25% with an assessment or a call, the window a day older) and a
+//! full rescoring of that night (which must change nothing), and the seed's approach — read each lead with its
 //! messages, score it in the app, one UPDATE per child — on a sample (BENCH_SEED_SAMPLE, default
 //! 2,000 leads), extrapolated to all leads. Not a test: it prints the numbers.
 //!
@@ -17,6 +19,80 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// An ordinary night after the first run: a day later, new messages (inbound and outbound, in
+/// the day) for 1% of the leads, assessments done for 0.125% and discovery calls booked for
+/// 0.125%, and the window's own ageing (a day of messages leaves it). Timed, then checked
+/// against scoring every lead at the same now (`{"full": true}`: it must change nothing).
+/// Answers the table of the runs.
+async fn nights(
+    db: &tokio_postgres::Client,
+    ctx: &shared::runtime::context::AppContext,
+    now: DateTime<Utc>,
+    leads: i64,
+    first_s: f64,
+    unchanged_s: f64,
+) -> anyhow::Result<String> {
+    let next = now + Duration::days(1);
+    let t = Instant::now();
+    db.execute(
+        "INSERT INTO communication_logs (parent_id, child_id, channel, direction, status, created_at)
+         SELECT c.parent_id, c.id, 'whatsapp', d.direction, d.status,
+                $1::timestamptz + make_interval(secs => (abs(hashtext(c.id::text)) % 80000)::float8 + d.k * 600)
+         FROM (SELECT id, parent_id FROM children WHERE status = 'lead' ORDER BY md5(id::text) LIMIT $2) c,
+              (VALUES ('outbound', 'sent', 0), ('inbound', 'received', 1)) d(direction, status, k)",
+        &[&now, &(leads / 100)],
+    )
+    .await?;
+    db.execute(
+        "UPDATE children SET assessment_completed = TRUE
+         WHERE id IN (SELECT id FROM children WHERE status = 'lead' AND NOT assessment_completed
+                      ORDER BY md5(id::text || 'a') LIMIT $1)",
+        &[&(leads / 800)],
+    )
+    .await?;
+    db.execute(
+        "INSERT INTO discovery_calls (parent_email, child_name, status, cal_booking_uid, child_id)
+         SELECT 'p@example.com', 'x', 'scheduled', 'night-' || id, id
+         FROM (SELECT id FROM children WHERE status = 'lead' ORDER BY md5(id::text || 'd') LIMIT $1) c",
+        &[&(leads / 800)],
+    )
+    .await?;
+    let day_writes = t.elapsed().as_secs_f64();
+    let marked: i64 = db
+        .query_one("SELECT count(*) FROM lead_score_dirty", &[])
+        .await?
+        .get(0);
+    let t = Instant::now();
+    let ordinary = shared::leads::cron::run(ctx, next).await?;
+    let ordinary_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let full = shared::leads::LEAD_SCORING
+        .call_event(
+            ctx,
+            serde_json::json!({"now": next.to_rfc3339(), "full": true}),
+        )
+        .await?;
+    let full_s = t.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        full["changed"] == 0 && full["tierChanges"] == 0,
+        "scoring every lead after the ordinary night changed something: {full}"
+    );
+    Ok(format!(
+        "| night at {leads} leads | leads scored | rows written | seconds | vs the first run |\n|---|---:|---:|---:|---:|\n\
+         | first run (every lead) | {leads} | — | {first_s:.1} | 1.00× |\n\
+         | unchanged night (same now, nothing written) | 0 | 0 | {unchanged_s:.2} | {:.3}× |\n\
+         | ordinary night ({marked} leads marked by the day's writes, made in {day_writes:.1} s; the window a day older) | {} | {} | {ordinary_s:.1} | {:.3}× |\n\
+         | check: every lead at the same now (`full`) | {} | {} | {full_s:.1} | {:.3}× |\n",
+        unchanged_s / first_s,
+        ordinary.scored,
+        ordinary.changed,
+        ordinary_s / first_s,
+        full["scored"],
+        full["changed"],
+        full_s / first_s,
+    ))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let leads = env_usize("BENCH_LEADS", 1_000_000) as i64;
@@ -29,6 +105,9 @@ async fn main() -> anyhow::Result<()> {
     // leads have a discovery call, one in eight of those cancelled.
     db.batch_execute(&format!(
         "ALTER TABLE children DISABLE TRIGGER trg_children_link_discovery_calls;
+         ALTER TABLE children DISABLE TRIGGER trg_lead_dirty_child;
+         ALTER TABLE communication_logs DISABLE TRIGGER trg_lead_dirty_message;
+         ALTER TABLE discovery_calls DISABLE TRIGGER trg_lead_dirty_call;
          INSERT INTO parents (id, name, email)
            SELECT md5('p' || g)::uuid, 'Parent ' || g, 'p' || g || '@example.com'
            FROM generate_series(1, {parents}) g;
@@ -47,7 +126,10 @@ async fn main() -> anyhow::Result<()> {
            SELECT 'p@example.com', 'x', CASE WHEN g % 8 = 0 THEN 'cancelled' ELSE 'scheduled' END,
                   'bench-' || g, md5('c' || g)::uuid
            FROM generate_series(1, {leads}, 5) g;
-         ALTER TABLE children ENABLE TRIGGER trg_children_link_discovery_calls;",
+         ALTER TABLE children ENABLE TRIGGER trg_children_link_discovery_calls;
+         ALTER TABLE children ENABLE TRIGGER trg_lead_dirty_child;
+         ALTER TABLE communication_logs ENABLE TRIGGER trg_lead_dirty_message;
+         ALTER TABLE discovery_calls ENABLE TRIGGER trg_lead_dirty_call;",
         parents = (leads * 7 / 10).max(1),
     ))
     .await?;
@@ -72,6 +154,7 @@ async fn main() -> anyhow::Result<()> {
         "the rerun rewrote {} rows",
         rerun.changed
     );
+    let night = nights(&db, &ctx, now, leads, ours, rerun_s).await?;
 
     // The seed's way on a sample of leads: read them with their messages, score each in the app,
     // one UPDATE per child.
@@ -138,6 +221,7 @@ async fn main() -> anyhow::Result<()> {
     let seed_sample = t.elapsed().as_secs_f64();
     let seed_full = seed_sample * first.processed as f64 / scored.len().max(1) as f64;
 
+    println!("{night}");
     println!("| approach | leads | seconds | vs the cron |\n|---|---:|---:|---:|");
     println!(
         "| cron: first run ({} rows written, {} tier changes) | {} | {ours:.1} | 1.00× |",

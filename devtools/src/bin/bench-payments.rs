@@ -77,8 +77,10 @@ async fn seed_n(db: &tokio_postgres::Client, n: i64) -> anyhow::Result<()> {
         .await?;
     println!("seed: {n} payments in {:.1}s", t.elapsed().as_secs_f64());
     let t = Instant::now();
-    db.batch_execute("CALL yt_build_payment_day_counts(31); ANALYZE payment_day_counts;")
+    // Alone in its query: a procedure that commits cannot run inside a multi-statement one.
+    db.batch_execute("CALL yt_build_payment_day_counts(31)")
         .await?;
+    db.batch_execute("ANALYZE payment_day_counts").await?;
     println!(
         "seed: per-day counts built from {n} payments in {:.1}s (migration 0016's procedure)",
         t.elapsed().as_secs_f64()

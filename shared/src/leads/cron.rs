@@ -1,14 +1,19 @@
-//! `lead-scoring-cron`: nightly at 02:00 Asia/Kolkata, scores every lead (`children.status =
-//! 'lead'`) in batches of keys — one query gathers a batch's facts, one statement writes the
-//! rows that changed with their tier changes — and puts one admin digest of the leads that
-//! became hot in the outbox.
+//! `lead-scoring-cron`: nightly at 02:00 Asia/Kolkata, scores the leads (`children.status =
+//! 'lead'`) whose score may have moved since the scores were computed — marked by a write to
+//! their inputs, never scored, or with a message entering or leaving their window between the
+//! nows scored at — or, on the first night, after a rule change and when the event says
+//! `{"full": true}`, every lead. In batches: one query gathers a batch's facts, one statement
+//! writes the rows that changed with their tier changes; then one admin digest of the leads that
+//! became hot goes in the outbox. Either way the stored scores are what scoring every lead at
+//! this now gives.
 //!
 //! "Now" is the run's start (or the `now` of a replay), so a run is reproducible: a second run
 //! with the same now rewrites no row and records no change — unless the data changed in between
 //! (a replay after a fix), and then it records each transition it makes. Every tier transition
 //! is recorded once, by the statement that moves the tier; one run of a given now works at a time
 //! (`lead_scoring_runs`), so racing deliveries of one night send one digest.
-use super::lead_score::{changed, score};
+use super::lead_score::{changed, score, RULE_VERSION};
+use super::run_mode::{run_mode, RunMode};
 use super::store::{self, NewScore};
 use crate::runtime::context::AppContext;
 use crate::runtime::outbox::{enqueue_notification_as, CATEGORY_TRANSACTIONAL};
@@ -43,6 +48,11 @@ pub struct RunReport {
     pub complete: bool,
     /// Leads named or counted in this run's digest (0: no digest).
     pub became_hot: i64,
+    /// `full` (every lead) or `changes` (the leads whose score may have moved).
+    pub mode: &'static str,
+    /// Leads whose facts this run gathered and scored (`processed` is every lead once complete,
+    /// as a full run counts them).
+    pub scored: i64,
 }
 
 /// The run's now: the event's `now` (RFC 3339) for a replay, else the clock. Microseconds, as
@@ -58,10 +68,16 @@ pub fn run_at(event: &Value, clock: DateTime<Utc>) -> anyhow::Result<DateTime<Ut
     Ok(at.trunc_subsecs(6))
 }
 
-/// The Lambda entry: the ScheduleV2 input (or a replay's `{"now": …}`) in, the report out.
+/// The Lambda entry: the ScheduleV2 input (or a replay's `{"now": …}`, `{"full": true}` to
+/// score every lead) in, the report out.
 pub async fn handle(ctx: &AppContext, event: Value) -> anyhow::Result<RunReport> {
     let now = run_at(&event, Utc::now())?;
-    run(ctx, now).await
+    let full = match event.get("full") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => anyhow::bail!("full must be true or false"),
+    };
+    run_with(ctx, now, BATCH, full).await
 }
 
 /// Whether another batch fits before the deadline: twice the slowest batch so far, plus 10 s
@@ -76,7 +92,7 @@ fn time_left_for_batch(slowest: Duration) -> bool {
 }
 
 pub async fn run(ctx: &AppContext, now: DateTime<Utc>) -> anyhow::Result<RunReport> {
-    run_in_batches(ctx, now, BATCH).await
+    run_with(ctx, now, BATCH, false).await
 }
 
 /// `run` with another batch size (tests cross batch boundaries with a small one).
@@ -84,6 +100,22 @@ pub async fn run_in_batches(
     ctx: &AppContext,
     now: DateTime<Utc>,
     batch: i64,
+) -> anyhow::Result<RunReport> {
+    run_with(ctx, now, batch, false).await
+}
+
+/// The leads of the next batch: a full run's next ids after the last one, or the next chunk of
+/// the changed leads.
+enum Work {
+    Full { after: Uuid },
+    Changes { ids: Vec<Uuid>, at: usize },
+}
+
+pub async fn run_with(
+    ctx: &AppContext,
+    now: DateTime<Utc>,
+    batch: i64,
+    full: bool,
 ) -> anyhow::Result<RunReport> {
     let batch = batch.max(1);
     let started = Instant::now();
@@ -98,6 +130,8 @@ pub async fn run_in_batches(
         duration_ms: 0,
         complete: false,
         became_hot: 0,
+        mode: RunMode::Full.as_str(),
+        scored: 0,
     };
     // One run of this now at a time: a second delivery of the same night, or a replay started
     // beside it, leaves the work and the digest to the run that holds the claim.
@@ -109,8 +143,18 @@ pub async fn run_in_batches(
         report.duration_ms = started.elapsed().as_millis() as u64;
         return Ok(report);
     }
+    // The span widens to this now before the work is chosen: a run started later sees it.
+    let start = store::begin_run(&**client, now).await?;
+    let mode = run_mode(full, start.ever_completed, start.rule_version, RULE_VERSION);
+    report.mode = mode.as_str();
+    let mut work = match mode {
+        RunMode::Full => Work::Full { after: Uuid::nil() },
+        RunMode::Changes => Work::Changes {
+            ids: store::changed_leads(&**client, start.span).await?,
+            at: 0,
+        },
+    };
     drop(client);
-    let mut after = Uuid::nil();
     let mut slowest = Duration::ZERO;
     loop {
         if !time_left_for_batch(slowest) {
@@ -132,14 +176,33 @@ pub async fn run_in_batches(
             tx.commit().await?;
             break;
         }
-        let leads = store::lead_facts(&tx, after, batch, now).await?;
-        let Some(last) = leads.last() else {
+        let (ids, last_batch) = match &mut work {
+            Work::Full { after } => {
+                let ids = store::lead_ids_after(&tx, *after, batch).await?;
+                if let Some(last) = ids.last() {
+                    *after = *last;
+                }
+                let last_batch = (ids.len() as i64) < batch;
+                (ids, last_batch)
+            }
+            Work::Changes { ids, at } => {
+                let end = (*at + batch as usize).min(ids.len());
+                let chunk = ids[*at..end].to_vec();
+                *at = end;
+                (chunk, end == ids.len())
+            }
+        };
+        if ids.is_empty() {
             tx.commit().await?;
             report.complete = true;
             break;
-        };
-        after = last.id;
+        }
+        // The marks go first: a write to these leads committed before this statement is seen
+        // by the facts read after it; one committed later leaves its mark for the next run.
+        store::clear_marks(&tx, &ids).await?;
+        let leads = store::lead_facts(&tx, &ids, now).await?;
         report.processed += leads.len() as i64;
+        report.scored += leads.len() as i64;
         let scores: Vec<NewScore> = leads
             .iter()
             .filter_map(|l| {
@@ -159,15 +222,33 @@ pub async fn run_in_batches(
         }
         tx.commit().await?;
         slowest = slowest.max(batch_started.elapsed());
-        if (leads.len() as i64) < batch {
+        if last_batch {
             report.complete = true;
             break;
         }
+    }
+    if report.complete {
+        // Every lead that could have moved is scored at this now: the stored scores are this
+        // now's (unless another run started since, or still works).
+        let client = ctx.pool.get().await?;
+        store::complete_run(
+            &**client,
+            now,
+            start.started,
+            owner,
+            RULE_VERSION,
+            CLAIM_STALE_AFTER.as_secs_f64(),
+        )
+        .await?;
     }
     report.became_hot = send_digest(ctx, now).await?;
     let client = ctx.pool.get().await?;
     store::finish_run(&**client, now, owner).await?;
     (report.hot, report.warm, report.cold) = store::tier_counts(&**client).await?;
+    if report.complete && mode == RunMode::Changes {
+        // As a full run counts them: every lead, each now scored.
+        report.processed = report.hot + report.warm + report.cold;
+    }
     report.duration_ms = started.elapsed().as_millis() as u64;
     tracing::info!(
         processed = report.processed,
@@ -176,6 +257,8 @@ pub async fn run_in_batches(
         became_hot = report.became_hot,
         duration_ms = report.duration_ms,
         complete = report.complete,
+        mode = report.mode,
+        scored = report.scored,
         "lead scoring done"
     );
     Ok(report)

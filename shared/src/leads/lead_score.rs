@@ -20,6 +20,9 @@ pub const SAME_DAY_SECONDS: f64 = 86_400.0;
 pub const SAME_DAY_POINTS: i32 = 10;
 pub const HOT_FROM: i32 = 70;
 pub const WARM_FROM: i32 = 40;
+/// The rule's version: change it with the rule, and the next night rescores every lead (the
+/// stored scores were computed with another rule).
+pub const RULE_VERSION: i32 = 1;
 /// How far back inbound messages count: `now − 30 days < created_at ≤ now`.
 pub const WINDOW_DAYS: i32 = 30;
 

@@ -1,7 +1,9 @@
 //! Gap 9: nightly lead scoring. The score is `lead_score.rs` (pure); the set-based facts query
-//! and the batch write are `store.rs`; the run is `cron.rs`.
+//! and the batch write are `store.rs`; the run is `cron.rs`, scoring every lead or only those
+//! whose inputs or window moved (`run_mode.rs`).
 pub mod cron;
 pub mod lead_score;
+pub mod run_mode;
 pub mod store;
 
 /// `lead-scoring-cron`: EventBridge Scheduler, 02:00 every night in Asia/Kolkata.

@@ -67,6 +67,127 @@ pub async fn finish_run(db: &impl GenericClient, run_at: DateTime<Utc>, owner: U
     Ok(())
 }
 
+/// What a run starts from (`lead_scoring_state` after the run widened its span to its now).
+pub struct RunStart {
+    /// This run's number: a later run has a larger one.
+    pub started: i64,
+    /// The nows the stored scores may have been computed at, this run's included.
+    pub span: (DateTime<Utc>, DateTime<Utc>),
+    /// The rule the stored scores were computed with.
+    pub rule_version: Option<i32>,
+    /// Whether a run has ever scored every lead (else this one must).
+    pub ever_completed: bool,
+}
+
+/// Counts the run and widens the span to its now, before it looks for work.
+pub async fn begin_run(db: &impl GenericClient, now: DateTime<Utc>) -> R<RunStart> {
+    let row = db
+        .query_typed_one(
+            "UPDATE lead_scoring_state
+             SET started = started + 1,
+                 span_lo = LEAST(COALESCE(span_lo, $1), $1),
+                 span_hi = GREATEST(COALESCE(span_hi, $1), $1)
+             RETURNING started, span_lo, span_hi, rule_version, completed_at IS NOT NULL",
+            &[(&now, Type::TIMESTAMPTZ)],
+        )
+        .await?;
+    Ok(RunStart {
+        started: row.try_get(0)?,
+        span: (row.try_get(1)?, row.try_get(2)?),
+        rule_version: row.try_get(3)?,
+        ever_completed: row.try_get(4)?,
+    })
+}
+
+/// Narrows the span to `now` after a run scored every lead that could have changed — unless a
+/// run started after this one (`started` moved) or another run is still working (a fresh claim
+/// of another owner): their scores may be at another now. Answers whether it narrowed.
+pub async fn complete_run(
+    db: &impl GenericClient,
+    now: DateTime<Utc>,
+    started: i64,
+    owner: Uuid,
+    rule_version: i32,
+    stale_after_secs: f64,
+) -> R<bool> {
+    let n = db
+        .execute_typed(
+            "UPDATE lead_scoring_state
+             SET span_lo = $1, span_hi = $1, rule_version = $4, completed_at = NOW()
+             WHERE started = $2
+               AND NOT EXISTS (SELECT 1 FROM lead_scoring_runs r
+                               WHERE r.finished_at IS NULL AND r.owner <> $3
+                                 AND r.heartbeat_at > NOW() - make_interval(secs => $5))",
+            &[
+                (&now, Type::TIMESTAMPTZ),
+                (&started, Type::INT8),
+                (&owner, Type::UUID),
+                (&rule_version, Type::INT4),
+                (&stale_after_secs, Type::FLOAT8),
+            ],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// The leads whose score may differ from the stored one at any now of `span`: marked ones (a
+/// write to their inputs), never-scored ones, and those with a message whose place in or out of
+/// the window differs between two nows of the span — created within it (it counts at one now
+/// and not at another), or an inbound one that left the 30-day window within it. Indexed ranges
+/// only (the marks, the unscored leads' partial index, messages by time); ids in order. A mark
+/// of a child that is no longer a lead is answered too (its scoring takes the mark away).
+pub async fn changed_leads(
+    db: &impl GenericClient,
+    span: (DateTime<Utc>, DateTime<Utc>),
+) -> R<Vec<Uuid>> {
+    db.query_typed(
+        "WITH moved AS (
+           SELECT m.child_id, m.parent_id FROM communication_logs m
+           WHERE (m.created_at > $1 AND m.created_at <= $2)
+              OR (m.direction = 'inbound'
+                  AND m.created_at > $1 - make_interval(days => $3)
+                  AND m.created_at <= $2 - make_interval(days => $3))
+         )
+         SELECT child_id FROM lead_score_dirty
+         UNION SELECT id FROM children WHERE status = 'lead' AND lead_score IS NULL
+         UNION SELECT child_id FROM moved WHERE child_id IS NOT NULL
+         UNION SELECT c.id FROM moved JOIN children c ON c.parent_id = moved.parent_id
+               WHERE moved.child_id IS NULL AND c.status = 'lead'
+         ORDER BY 1",
+        &[
+            (&span.0, Type::TIMESTAMPTZ),
+            (&span.1, Type::TIMESTAMPTZ),
+            (&super::lead_score::WINDOW_DAYS, Type::INT4),
+        ],
+    )
+    .await?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect()
+}
+
+/// The next `limit` leads after `after`, by id (a full run's batch).
+pub async fn lead_ids_after(db: &impl GenericClient, after: Uuid, limit: i64) -> R<Vec<Uuid>> {
+    db.query_typed(
+        "SELECT id FROM children WHERE status = 'lead' AND id > $1 ORDER BY id LIMIT $2",
+        &[(&after, Type::UUID), (&limit, Type::INT8)],
+    )
+    .await?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect()
+}
+
+/// Takes the marks of `ids` away (in the transaction that scores them: a mark made meanwhile
+/// waits for it and stays).
+pub async fn clear_marks(db: &impl GenericClient, ids: &[Uuid]) -> R<u64> {
+    db.execute_typed(
+        "DELETE FROM lead_score_dirty WHERE child_id = ANY($1)",
+        &[(&ids, Type::UUID_ARRAY)],
+    )
+    .await
+}
+
 #[derive(Debug, Clone)]
 pub struct Lead {
     pub id: Uuid,
@@ -74,7 +195,7 @@ pub struct Lead {
     pub stored: Stored,
 }
 
-/// The next `limit` leads after `after` (by id) with their facts at `now`:
+/// The leads among `ids` (still leads) with their facts at `now`:
 /// - a message is the child's when `child_id` is the child, or `child_id` is NULL and
 ///   `parent_id` is the child's parent;
 /// - inbound messages count in `now − 30 days < created_at ≤ now`;
@@ -84,35 +205,28 @@ pub struct Lead {
 ///   `percentile_cont(0.5)`, which averages the two middle delays of an even count and ignores
 ///   inbound rows without an earlier outbound one;
 /// - a discovery call counts when it is linked to the child and not `cancelled` (NULL counts).
-pub async fn lead_facts(
-    db: &impl GenericClient,
-    after: Uuid,
-    limit: i64,
-    now: DateTime<Utc>,
-) -> R<Vec<Lead>> {
+pub async fn lead_facts(db: &impl GenericClient, ids: &[Uuid], now: DateTime<Utc>) -> R<Vec<Lead>> {
     db.query_typed(
         "WITH leads AS (
            SELECT c.id, c.parent_id, COALESCE(c.assessment_completed, FALSE) AS assessment_completed,
                   c.lead_score, c.lead_status, c.lead_score_breakdown
            FROM children c
-           WHERE c.status = 'lead' AND c.id > $1
-           ORDER BY c.id
-           LIMIT $2
+           WHERE c.status = 'lead' AND c.id = ANY($1)
          ),
          msgs AS (
            SELECT l.id AS child_id, m.direction, m.created_at
            FROM leads l
            JOIN communication_logs m ON m.child_id = l.id
-           WHERE m.created_at <= $3
-             AND ((m.direction = 'inbound' AND m.created_at > $3 - make_interval(days => $4))
+           WHERE m.created_at <= $2
+             AND ((m.direction = 'inbound' AND m.created_at > $2 - make_interval(days => $3))
                   OR (m.direction = 'outbound' AND m.status IS DISTINCT FROM 'skipped'
                       AND m.status IS DISTINCT FROM 'failed'))
            UNION ALL
            SELECT l.id, m.direction, m.created_at
            FROM leads l
            JOIN communication_logs m ON m.parent_id = l.parent_id AND m.child_id IS NULL
-           WHERE m.created_at <= $3
-             AND ((m.direction = 'inbound' AND m.created_at > $3 - make_interval(days => $4))
+           WHERE m.created_at <= $2
+             AND ((m.direction = 'inbound' AND m.created_at > $2 - make_interval(days => $3))
                   OR (m.direction = 'outbound' AND m.status IS DISTINCT FROM 'skipped'
                       AND m.status IS DISTINCT FROM 'failed'))
          ),
@@ -147,8 +261,7 @@ pub async fn lead_facts(
          ) b ON TRUE
          ORDER BY l.id",
         &[
-            (&after, Type::UUID),
-            (&limit, Type::INT8),
+            (&ids, Type::UUID_ARRAY),
             (&now, Type::TIMESTAMPTZ),
             (&super::lead_score::WINDOW_DAYS, Type::INT4),
         ],

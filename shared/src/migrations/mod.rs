@@ -71,6 +71,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0016_payment_day_counts_build.sql",
         include_str!("../../../migrations/0016_payment_day_counts_build.sql"),
     ),
+    (
+        "0017_lead_scoring_changes.sql",
+        include_str!("../../../migrations/0017_lead_scoring_changes.sql"),
+    ),
+    (
+        "0018_lead_scoring_change_indexes.sql",
+        include_str!("../../../migrations/0018_lead_scoring_change_indexes.sql"),
+    ),
 ];
 
 /// A migration file whose first lines carry this runs outside a transaction, one statement at
