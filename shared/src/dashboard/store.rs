@@ -189,8 +189,16 @@ async fn select_payments(
     offset: i64,
 ) -> Result<Vec<PaymentRow>, tokio_postgres::Error> {
     let p = Params::new(f);
+    // The page's payments first, in a subquery the planner keeps apart (it has a LIMIT), then
+    // their names and refund: planning the joins over twenty rows instead of over the whole
+    // table keeps a page's cost flat as the table grows (~5 ms of planning at 1M otherwise).
+    let page = format!(
+        "(SELECT p.* FROM payments p WHERE {FILTER}
+          ORDER BY p.created_at DESC, p.id DESC LIMIT $6 OFFSET $7) p"
+    );
     let sql = format!(
-        "{SELECT_ROWS} WHERE {FILTER} ORDER BY p.created_at DESC, p.id DESC LIMIT $6 OFFSET $7"
+        "{} ORDER BY p.created_at DESC, p.id DESC",
+        SELECT_ROWS.replacen("FROM payments p", &format!("FROM {page}"), 1)
     );
     let mut params = p.typed();
     params.push((&limit, Type::INT8));
