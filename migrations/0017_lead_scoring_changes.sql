@@ -2,9 +2,10 @@
 -- its messages, its parent-level messages, its assessment, its discovery calls, its status — or
 -- when a message enters or leaves the 30-day window, which happens with no write at all.
 --
--- Writes to the inputs mark the lead here, by triggers in the writer's own transaction; the cron
--- scores the marked leads, the leads whose window moved between the nows it has scored at (found
--- through communication_logs' created_at index, migration 0018) and leads never scored, and
+-- Writes to the inputs mark the lead here, by triggers in the writer's own transaction (a new
+-- lead, and a score cleared, are marked too: never scored); the cron scores the marked leads and
+-- the leads whose window moved between the nows it has scored at (found through
+-- communication_logs' created_at index, migration 0018), and
 -- takes a lead's mark away in the transaction that scores it (a mark made meanwhile waits for
 -- that transaction and stays for the next run).
 CREATE TABLE IF NOT EXISTS lead_score_dirty (
@@ -79,6 +80,13 @@ DROP TRIGGER IF EXISTS trg_lead_dirty_child ON children;
 CREATE TRIGGER trg_lead_dirty_child
   AFTER INSERT OR UPDATE OF status, assessment_completed, parent_id
   ON children FOR EACH ROW EXECUTE FUNCTION yt_lead_dirty_child();
+-- A score cleared by hand (never scored again) marks the lead too; the WHEN is checked without
+-- calling the function, so the cron's own score writes cost nothing here.
+DROP TRIGGER IF EXISTS trg_lead_dirty_unscored ON children;
+CREATE TRIGGER trg_lead_dirty_unscored
+  AFTER UPDATE OF lead_score ON children FOR EACH ROW
+  WHEN (NEW.lead_score IS NULL AND OLD.lead_score IS NOT NULL)
+  EXECUTE FUNCTION yt_lead_dirty_child();
 DROP TRIGGER IF EXISTS trg_lead_dirty_call ON discovery_calls;
 CREATE TRIGGER trg_lead_dirty_call
   AFTER INSERT OR DELETE OR UPDATE OF child_id, status

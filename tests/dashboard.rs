@@ -592,6 +592,15 @@ async fn count_drift(
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
+/// What `migrate --check` refuses the schema for ("" when it accepts it).
+async fn schema_refusal(config: &shared::runtime::config::Config) -> String {
+    shared::migrations::check_schema(config)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+
 fn capture_event(payment_id: &str, order_id: &str) -> Vec<u8> {
     serde_json::json!({
         "entity": "event", "account_id": "acc_test", "event": "payment.captured", "contains": ["payment"],
@@ -840,11 +849,7 @@ async fn the_counts_are_built_from_existing_rows_checked_and_repaired() -> TestR
     // Not built yet: the list still answers exactly (it counts the rows), and the check says so.
     let before: Value = get(&app, "/admin/payments", &[]).await?.json().await?;
     assert_eq!(before["total"], 40);
-    let err = shared::migrations::check_schema(&config)
-        .await
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let err = schema_refusal(&config).await;
     assert!(err.contains("payment_day_counts: not built"), "{err}");
 
     // The build (migration 0016's CALL, 7 days a batch here) while captures keep arriving.
@@ -888,11 +893,7 @@ async fn the_counts_are_built_from_existing_rows_checked_and_repaired() -> TestR
         &[],
     )
     .await?;
-    let err = shared::migrations::check_schema(&config)
-        .await
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let err = schema_refusal(&config).await;
     assert!(
         err.contains("payment_day_counts: 2026-") && err.contains("the count says"),
         "{err}"

@@ -140,12 +140,22 @@ async fn main() -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
     let now: DateTime<Utc> = "2026-11-24T20:30:00Z".parse()?;
-    let config = shared::runtime::config::Config::from_pairs([("DATABASE_URL", url.as_str())]);
+    let config = shared::runtime::config::Config::from_pairs([
+        ("DATABASE_URL", url.as_str()),
+        (
+            "SUPABASE_JWT_SECRET",
+            "bench-secret-bench-secret-bench-secret",
+        ),
+    ]);
     let ctx = shared::functions::context(config, 4).await?;
 
     let t = Instant::now();
     let first = shared::leads::cron::run(&ctx, now).await?;
     let ours = t.elapsed().as_secs_f64();
+    // A day passes before the next night: autovacuum frees the space the first run's million
+    // updates left (what it does between two nights), so the next night's updates can be HOT.
+    db.batch_execute("VACUUM ANALYZE children, communication_logs, lead_score_changes")
+        .await?;
     let t = Instant::now();
     let rerun = shared::leads::cron::run(&ctx, now).await?;
     let rerun_s = t.elapsed().as_secs_f64();

@@ -131,10 +131,10 @@ pub async fn complete_run(
 }
 
 /// The leads whose score may differ from the stored one at any now of `span`: marked ones (a
-/// write to their inputs), never-scored ones, and those with a message whose place in or out of
-/// the window differs between two nows of the span — created within it (it counts at one now
-/// and not at another), or an inbound one that left the 30-day window within it. Indexed ranges
-/// only (the marks, the unscored leads' partial index, messages by time); ids in order. A mark
+/// write to their inputs, a new lead, a score cleared), and those with a message whose place in
+/// or out of the window differs between two nows of the span — created within it (it counts at
+/// one now and not at another), or an inbound one that left the 30-day window within it.
+/// Indexed ranges only (the marks, messages by time); ids in order. A mark
 /// of a child that is no longer a lead is answered too (its scoring takes the mark away).
 pub async fn changed_leads(
     db: &impl GenericClient,
@@ -149,7 +149,6 @@ pub async fn changed_leads(
                   AND m.created_at <= $2 - make_interval(days => $3))
          )
          SELECT child_id FROM lead_score_dirty
-         UNION SELECT id FROM children WHERE status = 'lead' AND lead_score IS NULL
          UNION SELECT child_id FROM moved WHERE child_id IS NOT NULL
          UNION SELECT c.id FROM moved JOIN children c ON c.parent_id = moved.parent_id
                WHERE moved.child_id IS NULL AND c.status = 'lead'
