@@ -961,3 +961,56 @@ async fn a_new_rule_or_the_event_asks_for_every_lead() -> TestResult {
     assert!(bad.is_err());
     Ok(())
 }
+
+#[tokio::test]
+async fn a_full_sweep_stopped_at_its_deadline_goes_on_where_it_stopped() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    let p = parent(&db).await?;
+    for i in 0..400 {
+        lead(&db, p, &format!("F{i}"), i % 2 == 0).await?;
+    }
+    // The first night (every lead), one lead per batch, meets its deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(10_400);
+    let stopped =
+        shared::runtime::function::with_deadline(deadline, run_in_batches(&app.ctx, now(), 1))
+            .await?;
+    assert_eq!(
+        (stopped.mode, stopped.complete),
+        ("full", false),
+        "{stopped:?}"
+    );
+    assert!(stopped.scored > 0 && stopped.scored < 400, "{stopped:?}");
+    // A lead the stopped sweep already scored changes before the next night.
+    let first: Uuid = db
+        .query_one(
+            "SELECT id FROM children WHERE status = 'lead' ORDER BY id LIMIT 1",
+            &[],
+        )
+        .await?
+        .get(0);
+    db.execute(
+        "UPDATE children SET assessment_completed = NOT assessment_completed WHERE id = $1",
+        &[&first],
+    )
+    .await?;
+    // The next night goes on from the stopped lead, then scores what moved since: the rest of
+    // the leads and the one that changed, not the 400 again.
+    let next = run(&app.ctx, now() + h(1)).await?;
+    assert_eq!((next.mode, next.complete), ("full", true));
+    assert_eq!(next.scored, 400 - stopped.scored + 1, "{next:?}");
+    assert_eq!(next.processed, 400);
+    let cursor: Option<Uuid> = db
+        .query_one("SELECT full_after FROM lead_scoring_state", &[])
+        .await?
+        .get(0);
+    assert_eq!(cursor, None);
+    let check = full_run(&app, now() + h(1)).await?;
+    assert_eq!(
+        (check["changed"].clone(), check["tierChanges"].clone()),
+        (json!(0), json!(0)),
+        "{check}"
+    );
+    assert_eq!(run(&app.ctx, now() + h(2)).await?.mode, "changes");
+    Ok(())
+}

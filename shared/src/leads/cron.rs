@@ -147,8 +147,15 @@ pub async fn run_with(
     let start = store::begin_run(&**client, now).await?;
     let mode = run_mode(full, start.ever_completed, start.rule_version, RULE_VERSION);
     report.mode = mode.as_str();
+    // A full sweep stopped at its deadline goes on where it stopped; the leads it scored then
+    // are at an earlier now, so once the sweep is done this run also scores what moved since
+    // (the changes of the span) before it calls itself complete.
+    let resumed_from = start.full_after.filter(|_| mode == RunMode::Full);
+    let mut follow_with_changes = resumed_from.is_some();
     let mut work = match mode {
-        RunMode::Full => Work::Full { after: Uuid::nil() },
+        RunMode::Full => Work::Full {
+            after: resumed_from.unwrap_or(Uuid::nil()),
+        },
         RunMode::Changes => Work::Changes {
             ids: store::changed_leads(&**client, start.span).await?,
             at: 0,
@@ -182,6 +189,8 @@ pub async fn run_with(
                 if let Some(last) = ids.last() {
                     *after = *last;
                 }
+                // The statement also recorded where a stopped sweep goes on (committed with
+                // the batch).
                 let last_batch = (ids.len() as i64) < batch;
                 (ids, last_batch)
             }
@@ -194,6 +203,10 @@ pub async fn run_with(
         };
         if ids.is_empty() {
             tx.commit().await?;
+            if std::mem::take(&mut follow_with_changes) {
+                work = changes_of(ctx, start.span).await?;
+                continue;
+            }
             report.complete = true;
             break;
         }
@@ -223,6 +236,10 @@ pub async fn run_with(
         tx.commit().await?;
         slowest = slowest.max(batch_started.elapsed());
         if last_batch {
+            if matches!(work, Work::Full { .. }) && std::mem::take(&mut follow_with_changes) {
+                work = changes_of(ctx, start.span).await?;
+                continue;
+            }
             report.complete = true;
             break;
         }
@@ -245,7 +262,7 @@ pub async fn run_with(
     let client = ctx.pool.get().await?;
     store::finish_run(&**client, now, owner).await?;
     (report.hot, report.warm, report.cold) = store::tier_counts(&**client).await?;
-    if report.complete && mode == RunMode::Changes {
+    if report.complete && (mode == RunMode::Changes || resumed_from.is_some()) {
         // As a full run counts them: every lead, each now scored.
         report.processed = report.hot + report.warm + report.cold;
     }
@@ -262,6 +279,18 @@ pub async fn run_with(
         "lead scoring done"
     );
     Ok(report)
+}
+
+/// The changed leads of `span` as the next work (after a resumed full sweep).
+async fn changes_of(
+    ctx: &AppContext,
+    span: (DateTime<Utc>, DateTime<Utc>),
+) -> anyhow::Result<Work> {
+    let client = ctx.pool.get().await?;
+    Ok(Work::Changes {
+        ids: store::changed_leads(&**client, span).await?,
+        at: 0,
+    })
 }
 
 /// One admin digest of the leads whose change to hot no digest has reported yet (this run's, and

@@ -77,6 +77,8 @@ pub struct RunStart {
     pub rule_version: Option<i32>,
     /// Whether a run has ever scored every lead (else this one must).
     pub ever_completed: bool,
+    /// Where an unfinished full sweep stopped (the last id it scored).
+    pub full_after: Option<Uuid>,
 }
 
 /// Counts the run and widens the span to its now, before it looks for work.
@@ -87,7 +89,7 @@ pub async fn begin_run(db: &impl GenericClient, now: DateTime<Utc>) -> R<RunStar
              SET started = started + 1,
                  span_lo = LEAST(COALESCE(span_lo, $1), $1),
                  span_hi = GREATEST(COALESCE(span_hi, $1), $1)
-             RETURNING started, span_lo, span_hi, rule_version, completed_at IS NOT NULL",
+             RETURNING started, span_lo, span_hi, rule_version, completed_at IS NOT NULL, full_after",
             &[(&now, Type::TIMESTAMPTZ)],
         )
         .await?;
@@ -96,6 +98,7 @@ pub async fn begin_run(db: &impl GenericClient, now: DateTime<Utc>) -> R<RunStar
         span: (row.try_get(1)?, row.try_get(2)?),
         rule_version: row.try_get(3)?,
         ever_completed: row.try_get(4)?,
+        full_after: row.try_get(5)?,
     })
 }
 
@@ -165,10 +168,19 @@ pub async fn changed_leads(
     .collect()
 }
 
-/// The next `limit` leads after `after`, by id (a full run's batch).
+/// The next `limit` leads after `after`, by id (a full run's batch), recording in the same
+/// statement where the sweep will go on if it stops here (NULL once it has reached the end).
 pub async fn lead_ids_after(db: &impl GenericClient, after: Uuid, limit: i64) -> R<Vec<Uuid>> {
     db.query_typed(
-        "SELECT id FROM children WHERE status = 'lead' AND id > $1 ORDER BY id LIMIT $2",
+        "WITH ids AS (
+           SELECT id FROM children WHERE status = 'lead' AND id > $1 ORDER BY id LIMIT $2
+         ),
+         cursor AS (
+           UPDATE lead_scoring_state
+           SET full_after = CASE WHEN (SELECT count(*) FROM ids) < $2 THEN NULL
+                                 ELSE (SELECT id FROM ids ORDER BY id DESC LIMIT 1) END
+         )
+         SELECT id FROM ids ORDER BY id",
         &[(&after, Type::UUID), (&limit, Type::INT8)],
     )
     .await?

@@ -79,6 +79,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0018_lead_scoring_change_indexes.sql",
         include_str!("../../../migrations/0018_lead_scoring_change_indexes.sql"),
     ),
+    (
+        "0019_lead_scoring_full_cursor.sql",
+        include_str!("../../../migrations/0019_lead_scoring_full_cursor.sql"),
+    ),
 ];
 
 /// A migration file whose first lines carry this runs outside a transaction, one statement at
