@@ -195,6 +195,9 @@ async fn main() -> anyhow::Result<()> {
     db.batch_execute("VACUUM ANALYZE children, communication_logs, lead_score_changes")
         .await?;
     let t = Instant::now();
+    // The night after is counted from the now the first run completed at (its last invocation's
+    // when it took several).
+    let now = first.run_at;
     let rerun = shared::leads::cron::run(&ctx, now).await?;
     let rerun_s = t.elapsed().as_secs_f64();
     anyhow::ensure!(
