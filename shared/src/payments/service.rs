@@ -6,15 +6,12 @@ use super::{failure, retry_link, store};
 use crate::clients::razorpay::{note_str, present, PaymentEntity, WebhookEvent};
 use crate::runtime::context::AppContext;
 use crate::runtime::http::ApiError;
+use crate::runtime::inbound::EventEffect;
 use crate::runtime::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
 use secrecy::ExposeSecret;
 use serde_json::{json, Map, Value};
 use tokio_postgres::{GenericClient, Transaction};
 use uuid::Uuid;
-
-/// What handling a webhook event came to: its outcome word, a note kept with the event, and
-/// the outbox rows to publish after commit.
-pub type EventEffect = (&'static str, Option<String>, Vec<Uuid>);
 
 /// The link a parent gets for a failed payment (the dispatcher derives it at send time).
 pub fn retry_link_url(site_url: &str, secret: &[u8], failed_payment_id: Uuid) -> String {

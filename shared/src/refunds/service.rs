@@ -12,14 +12,11 @@ use crate::clients::razorpay::{
 };
 use crate::runtime::context::AppContext;
 use crate::runtime::http::ApiError;
+use crate::runtime::inbound::EventEffect;
 use crate::runtime::outbox::{enqueue_notification, CATEGORY_TRANSACTIONAL};
 use serde_json::{json, Value};
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
-
-/// What handling a webhook event came to: its outcome word, a note kept with the event, and
-/// the outbox rows to publish after commit.
-pub type EventEffect = (&'static str, Option<String>, Vec<Uuid>);
 
 /// What applying a gateway fact changed, and the outbox rows to publish after commit.
 #[derive(Debug, Default)]

@@ -91,15 +91,6 @@ impl Config {
         self.get("RAZORPAY_API_BASE")
             .unwrap_or(DEFAULT_RAZORPAY_API_BASE)
     }
-
-    pub fn u64_or(&self, name: &str, default: u64) -> Result<u64, ConfigError> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(v) => v.trim().parse().map_err(|_| {
-                ConfigError::Invalid(vec![(name.into(), "must be a whole number".into())])
-            }),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -9,13 +9,14 @@ use crate::runtime::config::Config;
 use crate::runtime::http::ApiError;
 use crate::runtime::needs::{ContextBuilder, Need};
 use crate::runtime::outbox::Publisher;
+use crate::runtime::settings::Settings;
 use deadpool_postgres::Pool;
 
 pub struct AppContext {
     /// The raw variables (tooling reads which are missing); handlers read `settings`.
     pub config: Config,
     /// The function's settings, typed at cold start.
-    pub settings: crate::runtime::settings::Settings,
+    pub settings: Settings,
     pub pool: Pool,
     razorpay: Option<RazorpayClient>,
     jwt: Option<JwtVerifier>,
@@ -34,9 +35,20 @@ impl AppContext {
         pool_size: usize,
         needs: &[&Need],
     ) -> anyhow::Result<Self> {
-        let settings = crate::runtime::settings::Settings::from_config(&config)?;
+        let settings = Settings::from_config(&config)?;
+        Self::from_settings(config, settings, pool_size, needs).await
+    }
+
+    /// `from_needs` with the settings already typed (a Lambda's cold start types them first, to
+    /// stop naming a malformed variable).
+    pub async fn from_settings(
+        config: Config,
+        settings: Settings,
+        pool_size: usize,
+        needs: &[&Need],
+    ) -> anyhow::Result<Self> {
         let pool = crate::clients::db::pool(config.require("DATABASE_URL")?, pool_size)?;
-        let mut b = ContextBuilder::new(config);
+        let mut b = ContextBuilder::new(config, settings);
         let mut built: Vec<usize> = Vec::new();
         for need in needs.iter().copied() {
             if let Some(build) = need.build {
@@ -50,7 +62,7 @@ impl AppContext {
         }
         Ok(AppContext {
             config: b.config,
-            settings,
+            settings: b.settings,
             pool,
             razorpay: b.razorpay,
             jwt: b.jwt,

@@ -21,8 +21,8 @@ pub async fn cold_start(
         tracing::error!(%msg);
         return Err(msg.into());
     }
-    let pool_size = match crate::runtime::settings::Settings::from_config(&config) {
-        Ok(settings) => settings.db_pool_size,
+    let settings = match crate::runtime::settings::Settings::from_config(&config) {
+        Ok(settings) => settings,
         Err(e) => {
             // A malformed value stops the start as a missing one does, naming the variable.
             let msg = format!("{} cannot start: {e}", function.name);
@@ -30,7 +30,8 @@ pub async fn cold_start(
             return Err(msg.into());
         }
     };
-    let ctx = AppContext::from_needs(config, pool_size, function.needs).await?;
+    let pool_size = settings.db_pool_size;
+    let ctx = AppContext::from_settings(config, settings, pool_size, function.needs).await?;
     // Lives for the whole execution environment, as the runtime's shared-resource pattern wants.
     Ok(Box::leak(Box::new(ctx)))
 }

@@ -11,8 +11,8 @@ use crate::clients::razorpay::RazorpayClient;
 use crate::runtime::auth::JwtVerifier;
 use crate::runtime::config::Config;
 use crate::runtime::outbox::Publisher;
+use crate::runtime::settings::Settings;
 use secrecy::SecretString;
-use std::time::Duration;
 
 pub struct Need {
     pub name: &'static str,
@@ -214,6 +214,8 @@ pub static GOOGLE_CALENDAR: Need = Need {
 /// Collects the pieces while the needs build them.
 pub struct ContextBuilder {
     pub config: Config,
+    /// The function's settings, typed before any builder runs.
+    pub settings: Settings,
     pub(crate) aws: Option<crate::clients::aws::Aws>,
     pub(crate) razorpay: Option<RazorpayClient>,
     pub(crate) jwt: Option<JwtVerifier>,
@@ -224,8 +226,9 @@ pub struct ContextBuilder {
 }
 
 impl ContextBuilder {
-    pub(crate) fn new(config: Config) -> Self {
+    pub(crate) fn new(config: Config, settings: Settings) -> Self {
         ContextBuilder {
+            settings,
             publisher: Publisher::new(
                 None,
                 config.get("NOTIFICATIONS_QUEUE_URL").map(str::to_string),
@@ -263,10 +266,10 @@ impl ContextBuilder {
             secret.is_some() || url.is_some(),
             "neither SUPABASE_URL (the project's signing keys) nor SUPABASE_JWT_SECRET (the legacy secret) is set"
         );
-        let ttl = self.config.u64_or("SUPABASE_JWKS_TTL_SECONDS", 600)?;
+        let ttl = self.settings.jwks_ttl;
         let keys = url
             .map(|u| {
-                crate::runtime::auth::jwks::KeySet::new(&u, std::time::Duration::from_secs(ttl))
+                crate::runtime::auth::jwks::KeySet::new(&u, ttl)
                     .map_err(|e| anyhow::anyhow!("SUPABASE_URL / SUPABASE_JWKS_TTL_SECONDS: {e}"))
             })
             .transpose()?;
@@ -287,7 +290,7 @@ impl ContextBuilder {
                 self.config.razorpay_api_base(),
                 id,
                 SecretString::from(secret.to_string()),
-                Duration::from_millis(self.config.u64_or("RAZORPAY_TIMEOUT_MS", 5000)?),
+                self.settings.razorpay_timeout,
             )?);
         }
         Ok(())

@@ -4,6 +4,7 @@
 //! Nothing parses configuration while serving a request: handlers read these fields.
 use crate::runtime::config::{Config, ConfigError};
 use secrecy::SecretString;
+use std::time::Duration;
 
 pub const DEFAULT_COACH_COST_PERCENT: u8 = 50;
 pub const DEFAULT_REFUND_SYNC_MIN_AGE_SECONDS: i64 = 300;
@@ -39,6 +40,10 @@ pub struct Settings {
     pub cal_webhook_secret: Option<SecretString>,
     /// `MIGRATION_DATABASE_URL`, else `DATABASE_URL`: where schema changes go.
     pub migration_database_url: Option<String>,
+    /// `RAZORPAY_TIMEOUT_MS` (5000, 1 to 600,000): each Razorpay request's budget.
+    pub razorpay_timeout: Duration,
+    /// `SUPABASE_JWKS_TTL_SECONDS` (600, 1 to a week): how long the signing keys are kept.
+    pub jwks_ttl: Duration,
 }
 
 impl Settings {
@@ -82,9 +87,9 @@ impl Settings {
             1,
             i64::from(u32::MAX),
         ) as usize;
-        // Whole numbers read by the clients' builders at cold start, checked here the same way.
-        whole("RAZORPAY_TIMEOUT_MS", 5000, 1, 600_000);
-        whole("SUPABASE_JWKS_TTL_SECONDS", 600, 1, 86_400 * 7);
+        // Read by the clients' builders at cold start.
+        let razorpay_timeout_ms = whole("RAZORPAY_TIMEOUT_MS", 5000, 1, 600_000) as u64;
+        let jwks_ttl_seconds = whole("SUPABASE_JWKS_TTL_SECONDS", 600, 1, 86_400 * 7) as u64;
         for name in [
             "SITE_URL",
             "RAZORPAY_API_BASE",
@@ -129,6 +134,8 @@ impl Settings {
                 .get("MIGRATION_DATABASE_URL")
                 .or(config.get("DATABASE_URL"))
                 .map(str::to_string),
+            razorpay_timeout: Duration::from_millis(razorpay_timeout_ms),
+            jwks_ttl: Duration::from_secs(jwks_ttl_seconds),
         })
     }
 }
