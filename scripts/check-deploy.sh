@@ -9,17 +9,28 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SAM_CLI_TELEMETRY=0 SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
-build_dir=${SAM_BUILD_DIR:-$(mktemp -d /tmp/sam-build.XXXXXX)}
+if [ -n "${SAM_BUILD_DIR:-}" ]; then
+  build_dir=$SAM_BUILD_DIR
+else
+  build_dir=$(mktemp -d /tmp/sam-build.XXXXXX)
+  trap 'rm -rf "$build_dir" "$build_dir.log" "$build_dir.needs.json"' EXIT
+fi
+# What each function needs (the function list, printed by local-api): test.sh hands it over
+# in NEEDS_JSON, read before it may remove the debug build.
+needs_json=${NEEDS_JSON:-}
+if [ -z "$needs_json" ] || [ ! -s "$needs_json" ]; then
+  needs_json="$build_dir.needs.json"
+  cargo run -q -p devtools --bin local-api -- functions >"$needs_json"
+fi
 start=$(date +%s)
 sam build --beta-features --build-dir "$build_dir" --template-file template.yaml >"$build_dir.log" 2>&1 \
   || { tail -40 "$build_dir.log"; echo "deploy: 0 passed, 1 failed"; exit 1; }
 echo "sam build: $(( $(date +%s) - start )) s"
-python3 - "$build_dir" <<'PY'
+python3 - "$build_dir" "$needs_json" <<'PY'
 import json, os, re, subprocess, sys
 build = sys.argv[1]
 # Which functions need which AWS service, from the function list itself (local-api prints it).
-needs = json.loads(subprocess.run(
-    ["./target/debug/local-api", "functions"], check=True, capture_output=True, text=True).stdout)
+needs = json.loads(open(sys.argv[2]).read())
 tmpl = open("template.yaml").read()
 ids = re.findall(r"^  (\w+):\n    Type: AWS::Serverless::Function\n    Metadata:\n(?:      .*\n)*?        Binary: ([\w-]+)", tmpl, re.M)
 ok = bad = 0

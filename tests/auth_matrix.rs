@@ -3,7 +3,7 @@
 //! another secret, a parent, another parent, an admin — and with the project's signing keys
 //! (a JWKS double): an ES256 admin, an RS256 parent, a key the project does not publish. Each cell answers what the document says
 //! (401 / 403 / the route's own answer), never 5xx, and a parent never sees another's data.
-mod support;
+use crate::support;
 
 use base64::Engine;
 use serde_json::{json, Value};

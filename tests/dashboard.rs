@@ -1,6 +1,6 @@
 //! The admin payments dashboard over HTTP: Indian business days, filters and pages, stats that
 //! add up, and an export that a spreadsheet can open safely.
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::{TestApp, TestResult};

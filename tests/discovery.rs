@@ -1,6 +1,6 @@
 //! Cal.com discovery calls end to end: the signed webhook, ordering, dedupe and the linking rule
 //! (backfill, webhook and the trigger on `children`), against a real database.
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::{TestApp, TestResult};

@@ -2,7 +2,7 @@
 //! nothing validation with every bad row named, idempotent re-import, dry runs, places held by
 //! other videos, the row limit), the coverage report against the plan, and the apps' list that
 //! never shows drafts.
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::{TestApp, TestResult};

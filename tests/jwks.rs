@@ -2,7 +2,7 @@
 //! keys made here): tokens of each algorithm, every kind of bad token, rotation and revocation
 //! through the cache's TTL, a flood of unknown kids, the JWKS down with and without keys cached,
 //! and HS256 once the legacy secret is gone.
-mod support;
+use crate::support;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;

@@ -1,7 +1,7 @@
 //! The nightly lead scoring against a real database: each part of the score at its edges, the
 //! tiers, what a second run does (nothing), tier changes and the admin digest, batches of keys,
 //! concurrent runs, and round trips that do not grow with the number of leads.
-mod support;
+use crate::support;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};

@@ -2,7 +2,7 @@
 //! runs it twice: straight to PostgreSQL, and through PgBouncer in transaction mode
 //! (`TEST_POOLER_URL`), where a named prepared statement would be lost between its Parse and
 //! its Bind ("prepared statement \"s42\" does not exist") and answer 500.
-mod support;
+use crate::support;
 
 use futures::future::join_all;
 use serde_json::{json, Value};

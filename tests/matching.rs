@@ -1,7 +1,7 @@
 //! Coach matching over HTTP against a real database: the seed's weights on a worked example,
 //! the needs-first order, who is left out, the specialization set's validation and its
 //! all-or-nothing replacement under concurrent PUTs, and who may call it.
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::{TestApp, TestResult};

@@ -1,6 +1,6 @@
 //! Notifications end to end: the preferences API over HTTP, the dispatcher against moto's SES
 //! and a WhatsApp double, and the outbox relay against moto's SQS (and a closed port).
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use std::time::Duration;

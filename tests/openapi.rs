@@ -2,7 +2,7 @@
 //! document and every documented operation is a route; each `events/` HTTP sample, run through
 //! its handler against the demo data, answers a status the document lists with a body its
 //! schema accepts.
-mod support;
+use crate::support;
 
 use serde_json::{json, Map, Value};
 use shared::functions::{routes, ALL};

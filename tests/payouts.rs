@@ -1,7 +1,7 @@
 //! Coach payouts over HTTP against a real database: reconcile (validation, order of answers,
 //! retries, races on one payout and on one UTR), the PDF receipt (parsed back, same bytes every
 //! time, only for its coach), the list, and bank statement matching on a 500-line file.
-mod support;
+use crate::support;
 
 use chrono::{Duration, NaiveDate, Utc};
 use serde_json::{json, Value};

@@ -1,5 +1,5 @@
 //! Refunds end to end over HTTP: real Postgres, moto SQS, the local Razorpay double.
-mod support;
+use crate::support;
 
 use devtools::razorpay_sim::Fault;
 use serde_json::{json, Value};

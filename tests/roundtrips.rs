@@ -2,8 +2,8 @@
 //! PostgreSQL (`devtools::wirecount`): each Sync and each simple Query is one. Warm
 //! connections (after one request per route), as a Lambda environment serves its second
 //! request. Also: no named Parse on any route — a transaction-mode pooler would lose it.
-//! `cargo test --test roundtrips -- --nocapture` prints the table (README, "Database access").
-mod support;
+//! `cargo test --test integration roundtrips:: -- --nocapture` prints the table (README, "Database access").
+use crate::support;
 
 use devtools::wirecount::Counts;
 use serde_json::json;

@@ -2,7 +2,7 @@
 //! parent's zone, the reschedule's refusals in order, the limit and the no-overlap rule under
 //! concurrent requests, idempotency keys, and calendar-sync against a local double of Google's
 //! token and Calendar endpoints.
-mod support;
+use crate::support;
 
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use serde_json::{json, Value};

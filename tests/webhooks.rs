@@ -1,5 +1,5 @@
 //! Razorpay webhooks and the retry link, end to end over HTTP against a real database.
-mod support;
+use crate::support;
 
 use devtools::razorpay_sim::Fault;
 use serde_json::{json, Value};
