@@ -159,6 +159,30 @@ fn trace(bin: &Path, listener: &TcpListener, runtime: &str, home: &Path) -> anyh
     })
 }
 
+/// Whether an ELF64 executable is position-independent (`ET_DYN`) and how many relocations its
+/// `.rela.dyn` asks the loader to apply before `main`.
+fn relocations(bytes: &[u8]) -> Option<(bool, usize)> {
+    let u16_at = |o: usize| Some(u16::from_le_bytes(bytes.get(o..o + 2)?.try_into().ok()?));
+    let u32_at = |o: usize| Some(u32::from_le_bytes(bytes.get(o..o + 4)?.try_into().ok()?));
+    let u64_at = |o: usize| Some(u64::from_le_bytes(bytes.get(o..o + 8)?.try_into().ok()?));
+    if bytes.get(..4)? != b"\x7fELF" {
+        return None;
+    }
+    let pie = u16_at(16)? == 3;
+    let (shoff, shentsize) = (u64_at(0x28)? as usize, u16_at(0x3A)? as usize);
+    let (shnum, shstrndx) = (u16_at(0x3C)? as usize, u16_at(0x3E)? as usize);
+    let names = u64_at(shoff + shstrndx * shentsize + 0x18)? as usize;
+    let mut relocs = 0;
+    for i in 0..shnum {
+        let h = shoff + i * shentsize;
+        let name = names + u32_at(h)? as usize;
+        if bytes.get(name..name + 10)? == b".rela.dyn\0" {
+            relocs += (u64_at(h + 0x20)? / 24) as usize;
+        }
+    }
+    Some((pie, relocs))
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| {
@@ -224,7 +248,7 @@ fn main() -> anyhow::Result<()> {
         dir.display()
     );
     println!(
-        "| binary | size MB | cold p50 ms | p90 ms | vs empty | vs SDK floor | held to | SDK crates linked | chrono-tz |{}",
+        "| binary | size MB | relocations | cold p50 ms | p90 ms | vs empty | vs SDK floor | held to | SDK crates linked | chrono-tz |{}",
         if with_strace {
             " cert files | other I/O before poll |"
         } else {
@@ -232,7 +256,7 @@ fn main() -> anyhow::Result<()> {
         }
     );
     println!(
-        "|---|---:|---:|---:|---:|---:|---|---|---|{}",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|---|{}",
         if with_strace { "---:|---|" } else { "" }
     );
     let (mut worst_aws, mut worst_other): (f64, f64) = (0.0, 0.0);
@@ -270,8 +294,13 @@ fn main() -> anyhow::Result<()> {
             }
         }
         let mut row = format!(
-            "| {n} | {:.2} | {:.2} | {:.2} | {:.2}× | {:.2}× | {held} | {} | {} |",
+            "| {n} | {:.2} | {} | {:.2} | {:.2} | {:.2}× | {:.2}× | {held} | {} | {} |",
             bytes.len() as f64 / 1_048_576.0,
+            match relocations(&bytes) {
+                Some((true, r)) => format!("{r} (PIE)"),
+                Some((false, r)) => r.to_string(),
+                None => "?".to_string(),
+            },
             p50,
             percentile(&samples[i], 0.9),
             p50 / base,
