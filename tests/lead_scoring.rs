@@ -1014,3 +1014,93 @@ async fn a_full_sweep_stopped_at_its_deadline_goes_on_where_it_stopped() -> Test
     assert_eq!(run(&app.ctx, now() + h(2)).await?.mode, "changes");
     Ok(())
 }
+
+/// Each tier's leads counted from the rows (what the answer's hot/warm/cold must equal).
+async fn counted_tiers(db: &Client) -> Result<(i64, i64, i64), E> {
+    let r = db
+        .query_one(
+            "SELECT count(*) FILTER (WHERE lead_status = 'hot'),
+                    count(*) FILTER (WHERE lead_status = 'warm'),
+                    count(*) FILTER (WHERE lead_status = 'cold')
+             FROM children WHERE status = 'lead'",
+            &[],
+        )
+        .await?;
+    Ok((r.get(0), r.get(1), r.get(2)))
+}
+
+#[tokio::test]
+async fn the_tier_counts_follow_every_write_even_concurrent_ones() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    let ids = varied_leads(&db).await?;
+    let first = run(&app.ctx, now()).await?;
+    let tiers = counted_tiers(&db).await?;
+    assert_eq!((first.hot, first.warm, first.cold), tiers);
+    assert_eq!(tiers.0 + tiers.1 + tiers.2, 40);
+
+    // Forty writers at once, each in its own transaction, over the same leads: conversions, a
+    // tier set and cleared by hand, new leads with a tier, deletions, a write to another
+    // column, and statements touching several leads.
+    let mut writers = Vec::new();
+    for (i, id) in ids.iter().copied().enumerate() {
+        let url = app.db_url.clone();
+        writers.push(tokio::spawn(async move {
+            let db = shared::clients::db::connect(&url).await?;
+            match i % 8 {
+                0 => db.execute("UPDATE children SET status = 'enrolled' WHERE id = $1", &[&id]).await?,
+                1 => db.execute("UPDATE children SET lead_status = 'hot' WHERE id = $1", &[&id]).await?,
+                2 => db.execute("UPDATE children SET lead_status = NULL, lead_score = NULL WHERE id = $1", &[&id]).await?,
+                3 => db.execute("DELETE FROM lead_score_changes WHERE child_id = $1", &[&id]).await
+                    .and(db.execute("DELETE FROM lead_score_dirty WHERE child_id = $1", &[&id]).await)
+                    .and(db.execute("DELETE FROM children WHERE id = $1", &[&id]).await)?,
+                4 => db.execute(
+                    "INSERT INTO children (parent_id, name, status, lead_status)
+                     SELECT parent_id, 'new ' || $2, 'lead', 'warm' FROM children WHERE id = $1",
+                    &[&id, &(i as i32).to_string()],
+                ).await?,
+                5 => db.execute("UPDATE children SET name = name || '.' WHERE id = $1", &[&id]).await?,
+                6 => db.execute(
+                    "UPDATE children SET lead_status = CASE lead_status WHEN 'cold' THEN 'warm' ELSE 'cold' END
+                     WHERE parent_id = (SELECT parent_id FROM children WHERE id = $1)",
+                    &[&id],
+                ).await?,
+                _ => db.execute("UPDATE children SET status = 'lead' WHERE id = $1", &[&id]).await?,
+            };
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    for w in writers {
+        w.await??;
+    }
+    let night = run(&app.ctx, now() + Duration::days(1)).await?;
+    assert_eq!(
+        (night.hot, night.warm, night.cold),
+        counted_tiers(&db).await?
+    );
+    assert_eq!(
+        shared::migrations::check_schema_at(&app.db_url).await?["differences"],
+        json!([])
+    );
+
+    // A count edited by hand is named by migrate --check and mended by --repair-counts.
+    db.execute(
+        "UPDATE lead_tier_counts SET n = n + 5 WHERE tier = 'cold'",
+        &[],
+    )
+    .await?;
+    let err = shared::migrations::check_schema_at(&app.db_url)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("lead_tier_counts: cold:"), "{err}");
+    let repaired = shared::migrations::repair_counts_at(&app.db_url).await?;
+    assert_eq!(repaired["differences"], json!([]));
+    let after = run(&app.ctx, now() + Duration::days(1)).await?;
+    assert_eq!(
+        (after.hot, after.warm, after.cold),
+        counted_tiers(&db).await?
+    );
+    Ok(())
+}

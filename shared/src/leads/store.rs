@@ -405,14 +405,15 @@ pub async fn claim_hot_changes(
     Ok((leads, total))
 }
 
-/// How many leads are hot, warm and cold.
+/// How many leads are hot, warm and cold: the counts the triggers of migration 0020 keep, not a
+/// count of every child.
 pub async fn tier_counts(db: &impl GenericClient) -> R<(i64, i64, i64)> {
     let rows = db
         .query_typed(
-            "SELECT count(*) FILTER (WHERE lead_status = 'hot'),
-                    count(*) FILTER (WHERE lead_status = 'warm'),
-                    count(*) FILTER (WHERE lead_status = 'cold')
-             FROM children WHERE status = 'lead'",
+            "SELECT COALESCE(sum(n) FILTER (WHERE tier = 'hot'), 0)::int8,
+                    COALESCE(sum(n) FILTER (WHERE tier = 'warm'), 0)::int8,
+                    COALESCE(sum(n) FILTER (WHERE tier = 'cold'), 0)::int8
+             FROM lead_tier_counts",
             &[],
         )
         .await?;

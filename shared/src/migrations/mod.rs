@@ -83,6 +83,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0019_lead_scoring_full_cursor.sql",
         include_str!("../../../migrations/0019_lead_scoring_full_cursor.sql"),
     ),
+    (
+        "0020_lead_tier_counts.sql",
+        include_str!("../../../migrations/0020_lead_tier_counts.sql"),
+    ),
 ];
 
 /// A migration file whose first lines carry this runs outside a transaction, one statement at
@@ -183,17 +187,50 @@ async fn count_differences(client: &tokio_postgres::Client) -> anyhow::Result<Ve
         .collect()
 }
 
-/// Rebuilds the per-day payment counts from the payments, a month of days per committed batch
-/// (the event `{"repairCounts": true}`, `migrate --repair-counts`), then checks them.
+/// The leads' tier counts (migration 0020) against the leads themselves: each tier whose stored
+/// count differs. Empty when they agree.
+async fn tier_count_differences(client: &tokio_postgres::Client) -> anyhow::Result<Vec<String>> {
+    let rows = client
+        .query_typed(
+            "SELECT COALESCE(a.tier, b.tier), COALESCE(a.n, 0), COALESCE(b.n, 0)
+             FROM (SELECT lead_status AS tier, count(*) AS n FROM children
+                   WHERE status = 'lead' AND lead_status IS NOT NULL GROUP BY 1) a
+             FULL JOIN (SELECT tier, n FROM lead_tier_counts WHERE n <> 0) b ON a.tier = b.tier
+             WHERE COALESCE(a.n, 0) <> COALESCE(b.n, 0)
+             ORDER BY 1",
+            &[],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let (tier, actual, stored): (String, i64, i64) =
+                (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            Ok(format!(
+                "lead_tier_counts: {tier}: {actual} leads, the count says {stored} (repair with {{\"repairCounts\": true}})"
+            ))
+        })
+        .collect()
+}
+
+/// Rebuilds the per-day payment counts from the payments, a month of days per committed batch,
+/// and the leads' tier counts from the leads (the event `{"repairCounts": true}`,
+/// `migrate --repair-counts`), then checks them.
 pub async fn repair_counts_at(url: &str) -> anyhow::Result<serde_json::Value> {
     let client = connect(url).await?;
     client
         .batch_execute("CALL yt_build_payment_day_counts(31)")
         .await
         .context("rebuilding payment_day_counts")?;
-    let differences = count_differences(&client).await?;
-    tracing::info!(left = differences.len(), "payment counts rebuilt");
-    Ok(serde_json::json!({ "repaired": "payment_day_counts", "differences": differences }))
+    client
+        .batch_execute("BEGIN; SELECT yt_build_lead_tier_counts(); COMMIT")
+        .await
+        .context("rebuilding lead_tier_counts")?;
+    let mut differences = count_differences(&client).await?;
+    differences.extend(tier_count_differences(&client).await?);
+    tracing::info!(left = differences.len(), "payment and tier counts rebuilt");
+    Ok(
+        serde_json::json!({ "repaired": ["payment_day_counts", "lead_tier_counts"], "differences": differences }),
+    )
 }
 
 async fn overlap_differences(client: &tokio_postgres::Client) -> anyhow::Result<Vec<String>> {
@@ -440,6 +477,7 @@ pub async fn check_schema_at(url: &str) -> anyhow::Result<serde_json::Value> {
         crate::migrations::schema::differences(crate::migrations::schema::EXPECTED, &live);
     differences.extend(overlap_differences(&client).await?);
     differences.extend(count_differences(&client).await?);
+    differences.extend(tier_count_differences(&client).await?);
     if differences.is_empty() {
         return Ok(serde_json::json!({ "differences": [] }));
     }

@@ -188,6 +188,8 @@ pub const EXPECTED: &[(&str, &str, &str, bool)] = &[
     ("payment_day_counts", "status", "text", true),
     ("payment_day_counts", "n", "bigint", true),
     ("payment_day_counts_state", "complete", "boolean", true),
+    ("lead_tier_counts", "tier", "text", true),
+    ("lead_tier_counts", "n", "bigint", true),
     ("communication_logs", "id", "uuid", true),
     ("communication_logs", "parent_id", "uuid", false),
     ("communication_logs", "child_id", "uuid", false),
