@@ -201,42 +201,17 @@ pub async fn run_with(
                 (chunk, end == ids.len())
             }
         };
-        if ids.is_empty() {
-            tx.commit().await?;
-            if std::mem::take(&mut follow_with_changes) {
-                work = changes_of(ctx, start.span).await?;
-                continue;
-            }
-            report.complete = true;
-            break;
-        }
-        // The marks go first: a write to these leads committed before this statement is seen
-        // by the facts read after it; one committed later leaves its mark for the next run.
-        store::clear_marks(&tx, &ids).await?;
-        let leads = store::lead_facts(&tx, &ids, now).await?;
-        report.processed += leads.len() as i64;
-        report.scored += leads.len() as i64;
-        let scores: Vec<NewScore> = leads
-            .iter()
-            .filter_map(|l| {
-                let s = score(&l.facts);
-                changed(&l.stored, &s).then_some(NewScore {
-                    child_id: l.id,
-                    total: s.total,
-                    status: s.tier.as_str(),
-                    breakdown: s.breakdown,
-                })
-            })
-            .collect();
-        if !scores.is_empty() {
-            let (rows, tiers) = store::write_scores(&tx, now, &scores).await?;
-            report.changed += rows;
-            report.tier_changes += tiers;
+        // An empty batch is always the last one (nothing after the id, or the list used up).
+        if !ids.is_empty() {
+            score_batch(&tx, &ids, now, &mut report).await?;
         }
         tx.commit().await?;
-        slowest = slowest.max(batch_started.elapsed());
+        if !ids.is_empty() {
+            slowest = slowest.max(batch_started.elapsed());
+        }
         if last_batch {
-            if matches!(work, Work::Full { .. }) && std::mem::take(&mut follow_with_changes) {
+            // Only a resumed full sweep follows with the changes, once, when its sweep ends.
+            if std::mem::take(&mut follow_with_changes) {
                 work = changes_of(ctx, start.span).await?;
                 continue;
             }
@@ -279,6 +254,39 @@ pub async fn run_with(
         "lead scoring done"
     );
     Ok(report)
+}
+
+/// Scores one batch in the run's transaction: the marks of `ids` go first (a write to these leads
+/// committed before this statement is seen by the facts read after it; one committed later
+/// leaves its mark for the next run), then their facts are read and the changed scores written.
+async fn score_batch(
+    tx: &tokio_postgres::Transaction<'_>,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+    report: &mut RunReport,
+) -> anyhow::Result<()> {
+    store::clear_marks(tx, ids).await?;
+    let leads = store::lead_facts(tx, ids, now).await?;
+    report.processed += leads.len() as i64;
+    report.scored += leads.len() as i64;
+    let scores: Vec<NewScore> = leads
+        .iter()
+        .filter_map(|l| {
+            let s = score(&l.facts);
+            changed(&l.stored, &s).then_some(NewScore {
+                child_id: l.id,
+                total: s.total,
+                status: s.tier.as_str(),
+                breakdown: s.breakdown,
+            })
+        })
+        .collect();
+    if !scores.is_empty() {
+        let (rows, tiers) = store::write_scores(tx, now, &scores).await?;
+        report.changed += rows;
+        report.tier_changes += tiers;
+    }
+    Ok(())
 }
 
 /// The changed leads of `span` as the next work (after a resumed full sweep).

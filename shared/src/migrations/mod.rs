@@ -222,7 +222,7 @@ pub async fn repair_counts_at(url: &str) -> anyhow::Result<serde_json::Value> {
         .await
         .context("rebuilding payment_day_counts")?;
     client
-        .batch_execute("BEGIN; SELECT yt_build_lead_tier_counts(); COMMIT")
+        .batch_execute("SELECT yt_build_lead_tier_counts()")
         .await
         .context("rebuilding lead_tier_counts")?;
     let mut differences = count_differences(&client).await?;
