@@ -5,10 +5,12 @@
 //! Runtime API (`GET /2018-06-01/runtime/invocation/next`), served here on a local port as the
 //! Lambda service does. With `--strace`, each binary also runs once under strace and the table
 //! says how many certificate-store files it opened and what else it connected to before that
-//! poll (database, AWS credential endpoints) — there should be none.
+//! poll (database, AWS credential endpoints) — there should be none. With `--instructions`, each
+//! also runs once under valgrind's callgrind, which counts the instructions it executes before
+//! that poll: a number that does not move with the machine's load, as wall time does.
 //!
 //! cargo build --release -p functions && cargo build --release -p devtools --bin empty-lambda --bin sdk-floor
-//! cargo run --release -p devtools --bin bench-coldstart -- [--dir target/release] [--runs 30] [--strace]
+//! cargo run --release -p devtools --bin bench-coldstart -- [--dir target/release] [--runs 30] [--strace] [--instructions]
 //! (two builds: built together, devtools' features would be unified into the functions' crates)
 use anyhow::Context;
 use std::io::{BufRead, BufReader};
@@ -93,6 +95,22 @@ fn time_to_first_poll(listener: &TcpListener, mut cmd: Command) -> anyhow::Resul
     let _ = child.kill();
     let _ = child.wait();
     result
+}
+
+/// Instructions a binary executes from exec to its first poll, counted by valgrind's callgrind
+/// (deterministic, where wall time on a shared machine is not): the Runtime API is a closed port,
+/// so the binary ends right after its first poll fails. None when valgrind is not installed.
+fn instructions(bin: &Path, home: &Path) -> Option<u64> {
+    let mut cmd = Command::new("valgrind");
+    cmd.arg("--tool=callgrind")
+        .arg("--callgrind-out-file=/dev/null")
+        .arg(bin);
+    env_for(&mut cmd, "127.0.0.1:1", home);
+    let out = cmd.stderr(Stdio::piped()).output().ok()?;
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find_map(|l| l.split("Collected :").nth(1))
+        .and_then(|n| n.trim().replace(',', "").parse().ok())
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -194,6 +212,7 @@ fn main() -> anyhow::Result<()> {
     let dir = PathBuf::from(arg("--dir").unwrap_or_else(|| "target/release".into()));
     let runs: usize = arg("--runs").and_then(|r| r.parse().ok()).unwrap_or(30);
     let with_strace = args.iter().any(|a| a == "--strace");
+    let with_instructions = args.iter().any(|a| a == "--instructions");
     let home = std::env::temp_dir().join("coldstart-home");
     std::fs::create_dir_all(home.join(".aws"))?;
     // A profile that exists, so a binary that read one would show it in the trace.
@@ -248,7 +267,12 @@ fn main() -> anyhow::Result<()> {
         dir.display()
     );
     println!(
-        "| binary | size MB | relocations | cold p50 ms | p90 ms | vs empty | vs SDK floor | held to | SDK crates linked | chrono-tz |{}",
+        "| binary | size MB | relocations | cold p50 ms | p90 ms | vs empty | vs SDK floor | held to | SDK crates linked | chrono-tz |{}{}",
+        if with_instructions {
+            " instructions before poll | vs empty | vs SDK floor |"
+        } else {
+            ""
+        },
         if with_strace {
             " cert files | other I/O before poll |"
         } else {
@@ -256,9 +280,22 @@ fn main() -> anyhow::Result<()> {
         }
     );
     println!(
-        "|---|---:|---:|---:|---:|---:|---:|---|---|---|{}",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|---|{}{}",
+        if with_instructions {
+            "---:|---:|---:|"
+        } else {
+            ""
+        },
         if with_strace { "---:|---|" } else { "" }
     );
+    let (base_i, floor_i) = if with_instructions {
+        (
+            instructions(&dir.join(BASELINE), &home),
+            instructions(&dir.join(FLOOR), &home),
+        )
+    } else {
+        (None, None)
+    };
     let (mut worst_aws, mut worst_other): (f64, f64) = (0.0, 0.0);
     let mut misses: Vec<String> = Vec::new();
     for (i, n) in names.iter().enumerate() {
@@ -316,6 +353,16 @@ fn main() -> anyhow::Result<()> {
                 "—"
             },
         );
+        if with_instructions {
+            match (instructions(&path, &home), base_i, floor_i) {
+                (Some(n), Some(b), Some(f)) => row.push_str(&format!(
+                    " {n} | {:.2}× | {:.2}× |",
+                    n as f64 / b as f64,
+                    n as f64 / f as f64
+                )),
+                _ => row.push_str(" — (no valgrind) | — | — |"),
+            }
+        }
         if with_strace {
             let t = trace(&path, &listener, &runtime, &home)?;
             row.push_str(&format!(

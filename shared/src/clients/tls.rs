@@ -15,14 +15,29 @@ pub fn http_client_builder() -> reqwest::ClientBuilder {
 /// The subjects of Amazon Trust Services' roots, which every `*.amazonaws.com` endpoint (SQS,
 /// SES, S3) chains to: Amazon Root CA 1–4 and the Starfield Services G2 root that cross-signs
 /// them.
+#[cfg(test)]
 const AMAZON_ROOT_SUBJECTS: [&[u8]; 2] = [
     b"Amazon Root CA ",
     b"Starfield Services Root Certificate Authority - G2",
 ];
 
 /// Only the roots AWS endpoints chain to, as PEM (what the AWS SDK's trust store takes): five
-/// certificates, so building an AWS client parses five, not Mozilla's ~150.
+/// certificates, so building an AWS client parses five, not Mozilla's ~150. Compiled in as text:
+/// finding them among `webpki-root-certs`' ~150 certificates and encoding them at every start
+/// was 670,000 instructions, 29% of an SQS function's whole start under callgrind. A test checks
+/// the file is exactly what that selection gives (`YT_WRITE_AWS_ROOTS=1` rewrites it after a
+/// `webpki-root-certs` update).
+pub const AWS_ROOTS_PEM: &[u8] = include_bytes!("aws_roots.pem");
+
+/// `AWS_ROOTS_PEM` as the SDK's trust store takes it.
 pub fn aws_roots_pem() -> Vec<u8> {
+    AWS_ROOTS_PEM.to_vec()
+}
+
+/// Amazon's roots selected from `webpki-root-certs` and encoded as PEM: what `aws_roots.pem`
+/// must hold.
+#[cfg(test)]
+fn aws_roots_pem_from_webpki() -> Vec<u8> {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut out = Vec::with_capacity(5 * 2048);
@@ -38,6 +53,7 @@ pub fn aws_roots_pem() -> Vec<u8> {
 }
 
 /// Whether a root certificate (DER) is one of Amazon's: its subject names one of them.
+#[cfg(test)]
 fn is_amazon_root(der: &[u8]) -> bool {
     AMAZON_ROOT_SUBJECTS
         .iter()
@@ -93,6 +109,24 @@ mod tests {
                 "{n} missing"
             );
         }
+    }
+
+    #[test]
+    fn the_compiled_in_aws_roots_are_amazons_roots_of_webpki_root_certs() {
+        let want = super::aws_roots_pem_from_webpki();
+        if std::env::var_os("YT_WRITE_AWS_ROOTS").is_some() {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/clients/aws_roots.pem");
+            assert!(
+                std::fs::write(path, &want).is_ok(),
+                "could not write {path}"
+            );
+            return;
+        }
+        assert!(
+            super::AWS_ROOTS_PEM == want.as_slice(),
+            "aws_roots.pem differs from Amazon's roots in webpki-root-certs: rerun this test \
+             with YT_WRITE_AWS_ROOTS=1"
+        );
     }
 
     #[test]
