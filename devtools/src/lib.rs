@@ -5,5 +5,6 @@ pub mod pg;
 pub mod razorpay_sim;
 pub mod s3;
 pub mod server;
+pub mod stats;
 pub mod testdb;
 pub mod wirecount;

@@ -13,6 +13,7 @@
 //! cargo run --release -p devtools --bin bench-coldstart -- [--dir target/release] [--runs 30] [--strace] [--instructions]
 //! (two builds: built together, devtools' features would be unified into the functions' crates)
 use anyhow::Context;
+use devtools::stats::percentile;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -111,14 +112,6 @@ fn instructions(bin: &Path, home: &Path) -> Option<u64> {
         .lines()
         .find_map(|l| l.split("Collected :").nth(1))
         .and_then(|n| n.trim().replace(',', "").parse().ok())
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 /// Whether the binary's bytes carry a crate's source paths (kept for panic locations even
@@ -354,7 +347,13 @@ fn main() -> anyhow::Result<()> {
             },
         );
         if with_instructions {
-            match (instructions(&path, &home), base_i, floor_i) {
+            // The baselines were counted once above.
+            let own = match i {
+                0 => base_i,
+                1 => floor_i,
+                _ => instructions(&path, &home),
+            };
+            match (own, base_i, floor_i) {
                 (Some(n), Some(b), Some(f)) => row.push_str(&format!(
                     " {n} | {:.2}× | {:.2}× |",
                     n as f64 / b as f64,

@@ -92,9 +92,8 @@ async fn nights(
         ));
         day_start = next;
     }
-    let mut sorted = secs.clone();
-    sorted.sort_by(|a, b| a.total_cmp(b));
-    let median = sorted[sorted.len() / 2];
+    secs.sort_by(|a, b| a.total_cmp(b));
+    let median = devtools::stats::percentile(&secs, 0.5);
     let t = Instant::now();
     let full = shared::leads::LEAD_SCORING
         .call_event(

@@ -13,6 +13,7 @@
 use anyhow::Context;
 use chrono::{Duration, Utc};
 use devtools::pg;
+use devtools::stats::percentile;
 use lambda_http::RequestExt;
 use shared::dashboard::{filters, handler, store};
 use shared::runtime::config::Config;
@@ -86,14 +87,6 @@ async fn seed_n(db: &tokio_postgres::Client, n: i64) -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 async fn time<F, Fut>(n: usize, mut f: F) -> anyhow::Result<(f64, f64)>

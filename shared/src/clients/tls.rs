@@ -29,11 +29,6 @@ const AMAZON_ROOT_SUBJECTS: [&[u8]; 2] = [
 /// `webpki-root-certs` update).
 pub const AWS_ROOTS_PEM: &[u8] = include_bytes!("aws_roots.pem");
 
-/// `AWS_ROOTS_PEM` as the SDK's trust store takes it.
-pub fn aws_roots_pem() -> Vec<u8> {
-    AWS_ROOTS_PEM.to_vec()
-}
-
 /// Amazon's roots selected from `webpki-root-certs` and encoded as PEM: what `aws_roots.pem`
 /// must hold.
 #[cfg(test)]
@@ -88,8 +83,8 @@ mod tests {
     #[test]
     fn the_aws_bundle_holds_exactly_amazons_five_roots() {
         use rustls::pki_types::{pem::PemObject, CertificateDer};
-        let pem = super::aws_roots_pem();
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem)
+        let pem = super::AWS_ROOTS_PEM;
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
             .filter_map(Result::ok)
             .collect();
         assert_eq!(

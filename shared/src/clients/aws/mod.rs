@@ -156,7 +156,7 @@ impl Aws {
 fn sdk_config(region: Option<String>) -> anyhow::Result<SdkConfig> {
     let trust = TrustStore::empty()
         .with_native_roots(false)
-        .with_pem_certificate(crate::clients::tls::aws_roots_pem());
+        .with_pem_certificate(crate::clients::tls::AWS_ROOTS_PEM);
     let context = TlsContext::builder().with_trust_store(trust).build()?;
     let http_client = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
