@@ -571,8 +571,9 @@ async fn a_null_where_the_code_needs_a_value_is_a_500_that_names_nothing() -> Te
     Ok(())
 }
 
-/// The per-day counts (`payment_day_counts`) against the payments themselves: every (day, status)
-/// pair that differs, as text (empty when they agree).
+/// The per-day and per-hour counts (`payment_day_counts`, `payment_hour_counts`) against the
+/// payments themselves: every (day or hour, status) pair that differs, as text (empty when they
+/// agree).
 async fn count_drift(
     app: &TestApp,
 ) -> Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>> {
@@ -585,6 +586,14 @@ async fn count_drift(
                    FROM payments GROUP BY 1, 2) a
              FULL JOIN (SELECT day, status, n FROM payment_day_counts WHERE n <> 0) b
                ON a.day = b.day AND a.status = b.status
+             WHERE COALESCE(a.n, 0) <> COALESCE(b.n, 0)
+             UNION ALL
+             SELECT COALESCE(a.hour, b.hour)::text || ' ' || COALESCE(a.status, b.status) || ': '
+                    || COALESCE(a.n, 0) || ' vs ' || COALESCE(b.n, 0)
+             FROM (SELECT date_trunc('hour', created_at AT TIME ZONE 'Asia/Kolkata') AS hour, status, count(*) AS n
+                   FROM payments GROUP BY 1, 2) a
+             FULL JOIN (SELECT hour, status, n FROM payment_hour_counts WHERE n <> 0) b
+               ON a.hour = b.hour AND a.status = b.status
              WHERE COALESCE(a.n, 0) <> COALESCE(b.n, 0) ORDER BY 1",
             &[],
         )
@@ -635,6 +644,11 @@ async fn the_total_from_day_counts_equals_counting_every_row_for_every_filter() 
         "2026-11-30T18:29:00Z",
         "2026-11-30T18:31:00Z",
         "2026-12-02T00:00:00Z",
+        // Inside India hours, and on their edges (IST hours start at UTC half hours).
+        "2026-11-20T09:29:59Z",
+        "2026-11-20T09:30:00Z",
+        "2026-11-20T10:47:00Z",
+        "2026-11-01T03:40:00Z",
     ];
     let statuses = ["captured", "failed", "created", "refunded", "authorized"];
     let mut n = 0;
@@ -667,7 +681,7 @@ async fn the_total_from_day_counts_equals_counting_every_row_for_every_filter() 
     n -= 1;
     assert!(count_drift(&app).await?.is_empty());
 
-    let ranges: [(&str, &str); 9] = [
+    let ranges: [(&str, &str); 12] = [
         ("", ""),
         ("2026-11-01", "2026-11-30"),
         ("2026-11-01", ""),
@@ -677,6 +691,10 @@ async fn the_total_from_day_counts_equals_counting_every_row_for_every_filter() 
         ("2026-11-14T18:29:59.999Z", "2026-11-14T18:30:00Z"),
         ("2026-11-01T12:00:00+05:30", "2026-11-20T15:30:00+05:30"),
         ("2026-11-20T10:00:00Z", ""),
+        // Whole India hours of partial days from the hour counts, minutes from the rows.
+        ("2026-11-01T09:05:00+05:30", "2026-11-20T16:20:00+05:30"),
+        ("2026-11-20T14:10:00+05:30", "2026-11-20T16:10:00+05:30"),
+        ("2026-11-20T15:00:00+05:30", "2026-11-20T16:00:00+05:30"),
     ];
     let status_filters = ["", "captured", "captured,refunded", "failed", "all"];
     let mut checked = 0;
@@ -708,7 +726,7 @@ async fn the_total_from_day_counts_equals_counting_every_row_for_every_filter() 
             checked += 1;
         }
     }
-    assert_eq!(checked, 45);
+    assert_eq!(checked, 60);
     let all: Value = get(&app, "/admin/payments", &[]).await?.json().await?;
     assert_eq!(all["total"], n);
     // With a text search the total is counted over the matching rows (the counts know no names).
@@ -887,15 +905,19 @@ async fn the_counts_are_built_from_existing_rows_checked_and_repaired() -> TestR
         .await?;
     assert_eq!(after["total"], 40);
 
-    // A count gone wrong (a hand edit): the check names it, the repair fixes it.
-    db.execute(
-        "UPDATE payment_day_counts SET n = n + 3 WHERE (day, status) = (SELECT day, status FROM payment_day_counts ORDER BY day LIMIT 1)",
-        &[],
+    // Counts gone wrong (hand edits): the check names them, the repair fixes them.
+    db.batch_execute(
+        "UPDATE payment_day_counts SET n = n + 3 WHERE (day, status) = (SELECT day, status FROM payment_day_counts ORDER BY day LIMIT 1);
+         DELETE FROM payment_hour_counts WHERE (hour, status) = (SELECT hour, status FROM payment_hour_counts ORDER BY hour DESC LIMIT 1);",
     )
     .await?;
     let err = schema_refusal(&config).await;
     assert!(
         err.contains("payment_day_counts: 2026-") && err.contains("the count says"),
+        "{err}"
+    );
+    assert!(
+        err.contains("payment_hour_counts: 2026-") && err.contains("the count says 0"),
         "{err}"
     );
     let repaired = shared::migrations::repair_counts_at(&app.db_url).await?;

@@ -3,7 +3,7 @@
 //! directly and the seed's approach (download the month's captured rows and sum them here).
 //!
 //! `--scale` measures the list alone at 100k, 1M (and, with `BENCH_PAYMENTS_10M=1`, 10M)
-//! payments in one run: the handler (page + exact total from the per-day counts) beside the
+//! payments in one run: the handler (page + exact total from the day and hour counts) beside the
 //! page's rows alone and the total counted over every matching row (the list before issue 26).
 //!
 //! `cargo run --release -p devtools --bin bench-payments [-- --scale]` — uses `BENCH_DATABASE_URL`, else the
@@ -83,7 +83,7 @@ async fn seed_n(db: &tokio_postgres::Client, n: i64) -> anyhow::Result<()> {
         .await?;
     db.batch_execute("ANALYZE payment_day_counts").await?;
     println!(
-        "seed: per-day counts built from {n} payments in {:.1}s (migration 0016's procedure)",
+        "seed: per-day and per-hour counts built from {n} payments in {:.1}s (the procedure of migrations 0016 and 0022)",
         t.elapsed().as_secs_f64()
     );
     Ok(())
@@ -268,9 +268,9 @@ async fn database_on(base: &str, name: &str) -> anyhow::Result<String> {
 }
 
 /// `--scale`: the list's p50 for each filter at 100k and 1M payments (and 10M with
-/// `BENCH_PAYMENTS_10M=1`) in one run, each in its own database: through the handler (page +
-/// exact total), the page's rows alone, and the total counted over every matching row as the
-/// list did before the per-day counts.
+/// `BENCH_PAYMENTS_10M=1`) in one run, each in its own database, a filter's requests going round
+/// the sizes one at a time: through the handler (page + exact total), the page's rows alone, and
+/// the total counted over every matching row as the list did before the per-day counts.
 async fn scale(base: &str) -> anyhow::Result<()> {
     let mut sizes: Vec<i64> = vec![100_000, 1_000_000];
     if std::env::var("BENCH_PAYMENTS_10M").is_ok_and(|v| v == "1") {
@@ -316,11 +316,22 @@ async fn scale(base: &str) -> anyhow::Result<()> {
     ];
     let token =
         shared::runtime::auth::sign_token(SECRET, "bench-admin", None, Some("admin"), 3600)?;
-    let mut table: Vec<(i64, Vec<P50s>)> = Vec::new();
+    // Every size seeded and connected first; then each filter's requests go round the sizes one
+    // at a time, so that the machine's slower and faster moments fall on every size alike and
+    // the ratios compare like with like.
+    let mut dbs = Vec::new();
     for size in &sizes {
         let url = database_on(base, &format!("bench_payments_{size}")).await?;
         let mut db = shared::clients::db::connect(&url).await?;
-        shared::migrations::migrate(&mut db).await?;
+        let t = Instant::now();
+        let applied = shared::migrations::migrate(&mut db).await?;
+        if !applied.is_empty() {
+            println!(
+                "migrate at {size}: {} in {:.1}s",
+                applied.join(", "),
+                t.elapsed().as_secs_f64()
+            );
+        }
         seed_n(&db, *size).await?;
         let ctx = shared::functions::context(
             Config::from_pairs([
@@ -330,34 +341,56 @@ async fn scale(base: &str) -> anyhow::Result<()> {
             2,
         )
         .await?;
-        let pooled = ctx.pool.get().await?;
-        let mut row = Vec::new();
-        for (_, q) in &filters {
-            let mut query = q.clone();
-            query.push(("limit", "20"));
-            let parsed = filters::parse(&params(&query), true)
-                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-            let handler = time(n, || {
-                call(&ctx, "payments-list", "/admin/payments", &query, &token)
-            })
-            .await?
-            .0;
-            let rows = time(n, || async {
-                store::list_payments(&**pooled, &parsed).await?;
-                Ok(())
-            })
-            .await?
-            .0;
-            let counted = time(n, || async {
-                store::count_payments(&**pooled, &parsed).await?;
-                Ok(())
-            })
-            .await?
-            .0;
-            row.push((handler, rows, counted));
-        }
-        table.push((*size, row));
+        dbs.push((*size, ctx));
     }
+    let mut pooled = Vec::new();
+    for (_, ctx) in &dbs {
+        pooled.push(ctx.pool.get().await?);
+    }
+    let mut rows_by_filter: Vec<Vec<P50s>> = Vec::new();
+    for (_, q) in &filters {
+        let mut query = q.clone();
+        query.push(("limit", "20"));
+        let parsed =
+            filters::parse(&params(&query), true).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        // [measure][size] samples in ms: the handler, the rows alone, the old total.
+        let mut samples = vec![vec![Vec::new(); dbs.len()]; 3];
+        for (measure, per_size) in samples.iter_mut().enumerate() {
+            for round in 0..=n {
+                for (i, (_, ctx)) in dbs.iter().enumerate() {
+                    let t = Instant::now();
+                    match measure {
+                        0 => call(ctx, "payments-list", "/admin/payments", &query, &token).await?,
+                        1 => {
+                            store::list_payments(&**pooled[i], &parsed).await?;
+                        }
+                        _ => {
+                            store::count_payments(&**pooled[i], &parsed).await?;
+                        }
+                    }
+                    // Round 0 warms up.
+                    if round > 0 {
+                        per_size[i].push(t.elapsed().as_secs_f64() * 1000.0);
+                    }
+                }
+            }
+        }
+        let mut p50 = |measure: usize, size: usize| {
+            let v = &mut samples[measure][size];
+            v.sort_by(|a, b| a.total_cmp(b));
+            percentile(v, 0.5)
+        };
+        rows_by_filter.push(
+            (0..dbs.len())
+                .map(|i| (p50(0, i), p50(1, i), p50(2, i)))
+                .collect(),
+        );
+    }
+    let table: Vec<(i64, Vec<P50s>)> = dbs
+        .iter()
+        .enumerate()
+        .map(|(i, (size, _))| (*size, rows_by_filter.iter().map(|r| r[i]).collect()))
+        .collect();
     println!("\nlist p50 (ms, {n} requests each) by table size; the handler answers the page and its exact total:");
     let mut head = String::from("| filter |");
     let mut rule = String::from("|---|");

@@ -87,6 +87,18 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0020_lead_tier_counts.sql",
         include_str!("../../../migrations/0020_lead_tier_counts.sql"),
     ),
+    (
+        "0021_payment_hour_counts.sql",
+        include_str!("../../../migrations/0021_payment_hour_counts.sql"),
+    ),
+    (
+        "0022_payment_hour_counts_build.sql",
+        include_str!("../../../migrations/0022_payment_hour_counts_build.sql"),
+    ),
+    (
+        "0023_payments_created_covering.sql",
+        include_str!("../../../migrations/0023_payments_created_covering.sql"),
+    ),
 ];
 
 /// A migration file whose first lines carry this runs outside a transaction, one statement at
@@ -138,8 +150,9 @@ pub async fn migrate(client: &mut tokio_postgres::Client) -> anyhow::Result<Vec<
 
 /// Overlapping pairs of active sessions of one coach, when the exclusion constraint is missing:
 /// one line each (at most 20, then a count).
-/// The per-day payment counts (migration 0015) against the payments themselves: each (day,
-/// status) whose stored count differs, and a build that never completed. Empty when they agree.
+/// The per-day and per-hour payment counts (migrations 0015, 0021) against the payments
+/// themselves: each (day or hour, status) whose stored count differs, and a build that never
+/// completed. Empty when they agree.
 async fn count_differences(client: &tokio_postgres::Client) -> anyhow::Result<Vec<String>> {
     let built = client
         .query_typed(
@@ -160,28 +173,40 @@ async fn count_differences(client: &tokio_postgres::Client) -> anyhow::Result<Ve
     }
     let rows = client
         .query_typed(
-            "SELECT COALESCE(a.day, b.day)::text, COALESCE(a.status, b.status),
-                    COALESCE(a.n, 0), COALESCE(b.n, 0), count(*) OVER ()
-             FROM (SELECT (created_at AT TIME ZONE 'Asia/Kolkata')::date AS day, status, count(*) AS n
-                   FROM payments GROUP BY 1, 2) a
-             FULL JOIN (SELECT day, status, n FROM payment_day_counts WHERE n <> 0) b
-               ON a.day = b.day AND a.status = b.status
-             WHERE COALESCE(a.n, 0) <> COALESCE(b.n, 0)
-             ORDER BY 1, 2 LIMIT 20",
+            "SELECT * FROM (
+               SELECT 'payment_day_counts' AS grain, COALESCE(a.day, b.day)::text AS key,
+                      COALESCE(a.status, b.status) AS status, COALESCE(a.n, 0) AS actual,
+                      COALESCE(b.n, 0) AS stored, count(*) OVER () AS all_keys
+               FROM (SELECT (created_at AT TIME ZONE 'Asia/Kolkata')::date AS day, status, count(*) AS n
+                     FROM payments GROUP BY 1, 2) a
+               FULL JOIN (SELECT day, status, n FROM payment_day_counts WHERE n <> 0) b
+                 ON a.day = b.day AND a.status = b.status
+               WHERE COALESCE(a.n, 0) <> COALESCE(b.n, 0)
+               UNION ALL
+               SELECT 'payment_hour_counts', to_char(COALESCE(a.hour, b.hour), 'YYYY-MM-DD HH24:00'),
+                      COALESCE(a.status, b.status), COALESCE(a.n, 0), COALESCE(b.n, 0), count(*) OVER ()
+               FROM (SELECT date_trunc('hour', created_at AT TIME ZONE 'Asia/Kolkata') AS hour, status, count(*) AS n
+                     FROM payments GROUP BY 1, 2) a
+               FULL JOIN (SELECT hour, status, n FROM payment_hour_counts WHERE n <> 0) b
+                 ON a.hour = b.hour AND a.status = b.status
+               WHERE COALESCE(a.n, 0) <> COALESCE(b.n, 0)) d
+             ORDER BY 1, 2, 3 LIMIT 20",
             &[],
         )
         .await?;
     rows.iter()
         .map(|r| {
-            let (day, status, actual, stored, all): (String, String, i64, i64, i64) = (
+            let (grain, key, status, actual, stored, all): (String, String, String, i64, i64, i64) = (
                 r.try_get(0)?,
                 r.try_get(1)?,
                 r.try_get(2)?,
                 r.try_get(3)?,
                 r.try_get(4)?,
+                r.try_get(5)?,
             );
+            let unit = if grain == "payment_day_counts" { "days" } else { "hours" };
             Ok(format!(
-                "payment_day_counts: {day} {status}: {actual} payments, the count says {stored} ({all} such days; repair with {{\"repairCounts\": true}})"
+                "{grain}: {key} {status}: {actual} payments, the count says {stored} ({all} such {unit}; repair with {{\"repairCounts\": true}})"
             ))
         })
         .collect()
@@ -212,7 +237,7 @@ async fn tier_count_differences(client: &tokio_postgres::Client) -> anyhow::Resu
         .collect()
 }
 
-/// Rebuilds the per-day payment counts from the payments, a month of days per committed batch,
+/// Rebuilds the per-day and per-hour payment counts from the payments, a month of days per committed batch,
 /// and the leads' tier counts from the leads (the event `{"repairCounts": true}`,
 /// `migrate --repair-counts`), then checks them.
 pub async fn repair_counts_at(url: &str) -> anyhow::Result<serde_json::Value> {
@@ -229,7 +254,7 @@ pub async fn repair_counts_at(url: &str) -> anyhow::Result<serde_json::Value> {
     differences.extend(tier_count_differences(&client).await?);
     tracing::info!(left = differences.len(), "payment and tier counts rebuilt");
     Ok(
-        serde_json::json!({ "repaired": ["payment_day_counts", "lead_tier_counts"], "differences": differences }),
+        serde_json::json!({ "repaired": ["payment_day_counts", "payment_hour_counts", "lead_tier_counts"], "differences": differences }),
     )
 }
 
