@@ -930,6 +930,64 @@ async fn nights_of_different_nows_run_together_and_stay_exact() -> TestResult {
     Ok(())
 }
 
+/// The interleaving the concurrent test above can only hit by chance (CI hit it once, through
+/// PgBouncer): a run of tonight begins, tomorrow's run begins after it, tonight's run writes a
+/// lead after tomorrow's did and finishes first; tomorrow's run then must not narrow the span to
+/// its own now, or the next night misses what moved between the two nows.
+#[tokio::test]
+async fn a_run_does_not_narrow_the_span_after_another_ran_beside_it() -> TestResult {
+    use shared::leads::store;
+    let app = TestApp::spawn().await?;
+    let db = app.db().await?;
+    varied_leads(&db).await?;
+    run(&app.ctx, now()).await?;
+    let stale = 120.0;
+    let (tonight, tomorrow) = (Uuid::new_v4(), Uuid::new_v4());
+    assert!(store::claim_run(&db, now(), tonight, stale).await?);
+    let a = store::begin_run(&db, now()).await?;
+    assert!(store::claim_run(&db, now() + h(26), tomorrow, stale).await?);
+    let b = store::begin_run(&db, now() + h(26)).await?;
+    // Tonight's run ends (its writes at its own now are done) before tomorrow's completes.
+    store::finish_run(&db, now(), tonight).await?;
+    let narrowed = store::complete_run(
+        &db,
+        now() + h(26),
+        b.started,
+        tomorrow,
+        shared::leads::lead_score::RULE_VERSION,
+        stale,
+        b.began_at,
+    )
+    .await?;
+    assert!(!narrowed, "another run worked after this one began");
+    store::finish_run(&db, now() + h(26), tomorrow).await?;
+    let span: (DateTime<Utc>, DateTime<Utc>) = {
+        let r = db
+            .query_one("SELECT span_lo, span_hi FROM lead_scoring_state", &[])
+            .await?;
+        (r.get(0), r.get(1))
+    };
+    assert_eq!(span, (now(), now() + h(26)), "the span stays wide");
+    assert!(a.started < b.started);
+    // A run that began after both ended narrows it.
+    let next = Uuid::new_v4();
+    assert!(store::claim_run(&db, now() + h(27), next, stale).await?);
+    let c = store::begin_run(&db, now() + h(27)).await?;
+    assert!(
+        store::complete_run(
+            &db,
+            now() + h(27),
+            c.started,
+            next,
+            shared::leads::lead_score::RULE_VERSION,
+            stale,
+            c.began_at,
+        )
+        .await?
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_new_rule_or_the_event_asks_for_every_lead() -> TestResult {
     let app = TestApp::spawn().await?;

@@ -230,6 +230,7 @@ pub async fn run_with(
             owner,
             RULE_VERSION,
             CLAIM_STALE_AFTER.as_secs_f64(),
+            start.began_at,
         )
         .await?;
     }

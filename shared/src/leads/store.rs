@@ -79,6 +79,8 @@ pub struct RunStart {
     pub ever_completed: bool,
     /// Where an unfinished full sweep stopped (the last id it scored).
     pub full_after: Option<Uuid>,
+    /// When the run began, by the database's clock.
+    pub began_at: DateTime<Utc>,
 }
 
 /// Counts the run and widens the span to its now, before it looks for work.
@@ -89,7 +91,8 @@ pub async fn begin_run(db: &impl GenericClient, now: DateTime<Utc>) -> R<RunStar
              SET started = started + 1,
                  span_lo = LEAST(COALESCE(span_lo, $1), $1),
                  span_hi = GREATEST(COALESCE(span_hi, $1), $1)
-             RETURNING started, span_lo, span_hi, rule_version, completed_at IS NOT NULL, full_after",
+             RETURNING started, span_lo, span_hi, rule_version, completed_at IS NOT NULL, full_after,
+                       clock_timestamp()",
             &[(&now, Type::TIMESTAMPTZ)],
         )
         .await?;
@@ -99,12 +102,15 @@ pub async fn begin_run(db: &impl GenericClient, now: DateTime<Utc>) -> R<RunStar
         rule_version: row.try_get(3)?,
         ever_completed: row.try_get(4)?,
         full_after: row.try_get(5)?,
+        began_at: row.try_get(6)?,
     })
 }
 
 /// Narrows the span to `now` after a run scored every lead that could have changed — unless a
-/// run started after this one (`started` moved) or another run is still working (a fresh claim
-/// of another owner): their scores may be at another now. Answers whether it narrowed.
+/// run started after this one (`started` moved), another run is still working (a fresh claim of
+/// another owner), or another run was working at any moment since this one began (`began_at`):
+/// its batches may have written scores at its own now after this run wrote the same leads at
+/// this one, so the stored scores are not all at `now`. Answers whether it narrowed.
 pub async fn complete_run(
     db: &impl GenericClient,
     now: DateTime<Utc>,
@@ -112,6 +118,7 @@ pub async fn complete_run(
     owner: Uuid,
     rule_version: i32,
     stale_after_secs: f64,
+    began_at: DateTime<Utc>,
 ) -> R<bool> {
     let n = db
         .execute_typed(
@@ -119,14 +126,17 @@ pub async fn complete_run(
              SET span_lo = $1, span_hi = $1, rule_version = $4, completed_at = NOW()
              WHERE started = $2
                AND NOT EXISTS (SELECT 1 FROM lead_scoring_runs r
-                               WHERE r.finished_at IS NULL AND r.owner <> $3
-                                 AND r.heartbeat_at > NOW() - make_interval(secs => $5))",
+                               WHERE r.owner <> $3
+                                 AND ((r.finished_at IS NULL
+                                       AND r.heartbeat_at > NOW() - make_interval(secs => $5))
+                                      OR COALESCE(r.finished_at, r.heartbeat_at) >= $6))",
             &[
                 (&now, Type::TIMESTAMPTZ),
                 (&started, Type::INT8),
                 (&owner, Type::UUID),
                 (&rule_version, Type::INT4),
                 (&stale_after_secs, Type::FLOAT8),
+                (&began_at, Type::TIMESTAMPTZ),
             ],
         )
         .await?;
