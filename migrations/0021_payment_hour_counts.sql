@@ -85,13 +85,14 @@ BEGIN
     LOCK TABLE payments IN SHARE MODE;
     DELETE FROM payment_day_counts WHERE day >= lo::date AND day < hi::date;
     DELETE FROM payment_hour_counts WHERE hour >= lo AND hour < hi;
-    INSERT INTO payment_day_counts (day, status, n)
-      SELECT (created_at AT TIME ZONE 'Asia/Kolkata')::date, status, count(*) FROM payments
-      WHERE created_at >= (lo AT TIME ZONE 'Asia/Kolkata') AND created_at < (hi AT TIME ZONE 'Asia/Kolkata')
-      GROUP BY 1, 2;
     INSERT INTO payment_hour_counts (hour, status, n)
       SELECT date_trunc('hour', created_at AT TIME ZONE 'Asia/Kolkata'), status, count(*) FROM payments
       WHERE created_at >= (lo AT TIME ZONE 'Asia/Kolkata') AND created_at < (hi AT TIME ZONE 'Asia/Kolkata')
+      GROUP BY 1, 2;
+    -- India hours tile India days: a day's counts are its hours' sums (one scan of the payments).
+    INSERT INTO payment_day_counts (day, status, n)
+      SELECT hour::date, status, sum(n) FROM payment_hour_counts
+      WHERE hour >= lo AND hour < hi
       GROUP BY 1, 2;
     COMMIT;
     EXIT WHEN upper_day > last_day;
